@@ -1,0 +1,115 @@
+//! The bridge between generated types and the XML codec: the `XmlWrite` / `XmlRead` traits
+//! that generated structures and unions implement, and the helpers their code calls to read
+//! scalars and to write and read whole documents.
+
+use super::scalar::{DateTime, TextValue, TimestampFormat, format_timestamp, parse_timestamp};
+use super::xml::{Element, XmlError, XmlLimits, XmlWriter, parse_document};
+
+/// A value that writes itself as one XML element.
+pub trait XmlWrite {
+    /// Writes `<name attrs…>…</name>`.
+    fn write_xml(&self, w: &mut XmlWriter, name: &str, attrs: &[(&str, &str)]);
+}
+
+/// A value that reads itself from one XML element. Unknown child elements are skipped and
+/// children may come in any order.
+pub trait XmlRead: Sized {
+    fn read_xml(el: &Element) -> Result<Self, XmlError>;
+}
+
+fn invalid(el: &str, message: impl ToString) -> XmlError {
+    XmlError::InvalidValue {
+        element: el.to_owned(),
+        message: message.to_string(),
+    }
+}
+
+/// A scalar from an element's text: exactly as written, or else with surrounding white
+/// space trimmed (numbers and enums in pretty-printed documents).
+pub fn scalar<T: TextValue>(el: &Element) -> Result<T, XmlError> {
+    T::parse_text(&el.text)
+        .or_else(|_| T::parse_text(el.text.trim()))
+        .map_err(|e| invalid(&el.name, e))
+}
+
+/// A timestamp from an element's text.
+pub fn timestamp(el: &Element, format: TimestampFormat) -> Result<DateTime, XmlError> {
+    parse_timestamp(el.text.trim(), format).map_err(|e| invalid(&el.name, e))
+}
+
+/// A scalar from an attribute value.
+pub fn attribute<T: TextValue>(value: &str, name: &str) -> Result<T, XmlError> {
+    T::parse_text(value).map_err(|e| invalid(name, e))
+}
+
+/// Parses a body whose root must be `root`; an absent or empty body is an empty root.
+pub fn body_root(body: Option<&[u8]>, root: &str) -> Result<Element, XmlError> {
+    match body {
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => {
+            let el = parse_document(b, &XmlLimits::default())?;
+            if el.name != root {
+                return Err(XmlError::UnexpectedRoot {
+                    expected: root.to_owned(),
+                    found: el.name,
+                });
+            }
+            Ok(el)
+        }
+        _ => Ok(Element {
+            name: root.to_owned(),
+            ..Element::default()
+        }),
+    }
+}
+
+/// Reads an optional structure payload: `None` for an absent or empty body.
+pub fn read_payload<T: XmlRead>(body: Option<&[u8]>, root: &str) -> Result<Option<T>, XmlError> {
+    match body {
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => read_document(b, root).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Reads a whole document whose root must be `root`.
+pub fn read_document<T: XmlRead>(body: &[u8], root: &str) -> Result<T, XmlError> {
+    let el = parse_document(body, &XmlLimits::default())?;
+    if el.name != root {
+        return Err(XmlError::UnexpectedRoot {
+            expected: root.to_owned(),
+            found: el.name,
+        });
+    }
+    T::read_xml(&el)
+}
+
+/// Writes a whole document: the XML declaration, then `value` as `<root xmlns=…>`.
+pub fn write_document<T: XmlWrite + ?Sized>(
+    value: &T,
+    root: &str,
+    namespace: Option<&str>,
+) -> Vec<u8> {
+    let mut w = XmlWriter::with_declaration();
+    match namespace {
+        Some(ns) => value.write_xml(&mut w, root, &[("xmlns", ns)]),
+        None => value.write_xml(&mut w, root, &[]),
+    }
+    w.finish()
+}
+
+/// Writes a document whose root element holds only text (S3's unwrapped outputs).
+pub fn write_text_document(root: &str, namespace: &str, text: &str) -> Vec<u8> {
+    let mut w = XmlWriter::with_declaration();
+    if namespace.is_empty() {
+        w.start(root, &[]);
+    } else {
+        w.start(root, &[("xmlns", namespace)]);
+    }
+    w.text(text);
+    w.end(root);
+    w.finish()
+}
+
+/// Formats a timestamp for XML (kept here so generated code has one import path).
+pub fn format_xml_timestamp(t: &DateTime, format: TimestampFormat) -> String {
+    format_timestamp(t, format)
+}
