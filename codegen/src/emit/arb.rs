@@ -27,6 +27,8 @@ enum Place {
     Query,
     Bucket,
     Key,
+    /// A raw payload: an empty body reads as absent, so never empty.
+    Payload,
 }
 
 pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
@@ -106,6 +108,7 @@ fn place_of(m: &Member) -> Place {
         Binding::Query(_) => Place::Query,
         Binding::Label { .. } if m.name == "Key" => Place::Key,
         Binding::Label { .. } => Place::Bucket,
+        Binding::Payload => Place::Payload,
         _ => Place::Body,
     }
 }
@@ -142,6 +145,9 @@ fn value_strategy(ctx: &Ctx<'_>, target: &str, place: Place) -> TokenStream {
                 Place::Query => quote!(arb::query_string()),
                 Place::Bucket => quote!(arb::bucket_name()),
                 Place::Key => quote!(arb::object_key()),
+                Place::Payload => {
+                    quote!(arb::xml_string().prop_filter("non-empty", |s| !s.is_empty()))
+                }
             },
             Simple::BigNumber => quote!("[1-9][0-9]{0,11}".boxed()),
             Simple::Boolean => quote!(any::<bool>()),
@@ -152,6 +158,9 @@ fn value_strategy(ctx: &Ctx<'_>, target: &str, place: Place) -> TokenStream {
             Simple::Float => quote!((-1.0e6f32..1.0e6f32)),
             Simple::Double => quote!((-1.0e12f64..1.0e12f64)),
             Simple::Timestamp => quote!(arb::timestamp()),
+            Simple::Blob | Simple::StreamingBlob if place == Place::Payload => {
+                quote!(arb::blob().prop_filter("non-empty", |b| !b.as_ref().is_empty()))
+            }
             Simple::Blob | Simple::StreamingBlob => quote!(arb::blob()),
         },
         ShapeKind::Enum { .. }

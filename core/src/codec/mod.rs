@@ -3,6 +3,7 @@
 //! engine, the awsQuery form codec, and proptest strategies and round-trip checks for tests.
 
 pub mod http;
+pub mod path;
 pub mod query_form;
 pub mod query_value;
 pub mod route;
@@ -12,5 +13,5 @@ pub mod xml_value;
 
 #[cfg(any(test, feature = "arbitrary"))]
 pub mod arb;
-#[cfg(test)]
-pub(crate) mod roundtrip;
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod roundtrip;
