@@ -26,10 +26,14 @@ pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
         let checksum = op.checksum_required;
         let input_body = body_kind(ctx, op.input.as_deref());
         let output_body = body_kind(ctx, op.output.as_deref());
+        let (input_headers, input_prefixes) = bound_headers(ctx, op.input.as_deref());
+        let (output_headers, output_prefixes) = bound_headers(ctx, op.output.as_deref());
         quote! {
             OperationInfo {
                 name: #name, method: #method, uri: #uri, success_status: #status,
                 input_body: #input_body, output_body: #output_body, checksum_required: #checksum,
+                input_headers: &[#(#input_headers),*], input_header_prefixes: &[#(#input_prefixes),*],
+                output_headers: &[#(#output_headers),*], output_header_prefixes: &[#(#output_prefixes),*],
             }
         }
     });
@@ -167,6 +171,25 @@ pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// The header names (lowercase, sorted) and header prefixes bound by a structure's members.
+fn bound_headers(ctx: &Ctx<'_>, id: Option<&str>) -> (Vec<String>, Vec<String>) {
+    let Some(id) = id else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut headers = Vec::new();
+    let mut prefixes = Vec::new();
+    for m in ctx.shape(id).members() {
+        match &m.binding {
+            Binding::Header(h) => headers.push(h.clone()),
+            Binding::PrefixHeaders(p) => prefixes.push(p.clone()),
+            _ => {}
+        }
+    }
+    headers.sort();
+    headers.dedup();
+    (headers, prefixes)
 }
 
 /// What a body of this input or output structure is.

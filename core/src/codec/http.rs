@@ -70,6 +70,14 @@ pub struct OperationInfo {
     pub output_body: BodyKind,
     /// The model requires a checksum (Content-MD5 or `x-amz-checksum-*`) on the request.
     pub checksum_required: bool,
+    /// Headers the input binds (lowercase, sorted).
+    pub input_headers: &'static [&'static str],
+    /// Header prefixes the input binds (`x-amz-meta-`).
+    pub input_header_prefixes: &'static [&'static str],
+    /// Headers the output binds (lowercase, sorted).
+    pub output_headers: &'static [&'static str],
+    /// Header prefixes the output binds.
+    pub output_header_prefixes: &'static [&'static str],
 }
 
 /// A client request, already addressed: the bucket and key come decoded from the path or

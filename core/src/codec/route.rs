@@ -90,32 +90,51 @@ impl<Op> Route<Op> {
             })
     }
 
-    fn first_missing(
-        &self,
-        query: &[(String, String)],
-        headers: &HeaderMap,
-    ) -> Option<&'static str> {
+    /// The required members the request lacks.
+    fn missing(&self, query: &[(String, String)], headers: &HeaderMap) -> Vec<&'static str> {
         let q = self
             .required_query
             .iter()
-            .find(|k| value(query, k).is_none());
+            .filter(|k| value(query, k).is_none());
         let h = self
             .required_headers
             .iter()
-            .find(|h| !headers.contains_key(**h));
-        q.or(h).copied()
+            .filter(|h| !headers.contains_key(**h));
+        q.chain(h).copied().collect()
+    }
+
+    /// Whether two routes need exactly the same things (so they differ only by `x-id`).
+    fn same_requirements(&self, other: &Self) -> bool {
+        fn sorted<T: Ord + Copy>(v: &[T]) -> Vec<T> {
+            let mut v = v.to_vec();
+            v.sort_unstable();
+            v
+        }
+        sorted(self.literals) == sorted(other.literals)
+            && sorted(self.required_query) == sorted(other.required_query)
+            && sorted(self.required_headers) == sorted(other.required_headers)
     }
 
     fn consumes(&self, key: &str) -> bool {
         key == "x-id"
-            || key.len() >= 6 && key[..6].eq_ignore_ascii_case("x-amz-")
+            || key
+                .as_bytes()
+                .get(..6)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"))
             || self.literals.iter().any(|(k, _)| *k == key)
             || self.query_params.contains(&key)
     }
 }
 
+/// A route whose literals matched but which lacks required members.
+struct NearMiss<Op: 'static> {
+    route: &'static Route<Op>,
+    first_missing: &'static str,
+    missing: usize,
+}
+
 /// Routes a request through `routes` (generated, most specific first per group).
-pub fn route<Op: Copy>(
+pub fn route<Op: Copy + 'static>(
     routes: &'static [Route<Op>],
     known_keys: &[&str],
     req: &RouteRequest<'_>,
@@ -130,34 +149,43 @@ pub fn route<Op: Copy>(
             method: req.method.to_owned(),
         });
     }
-    let mut near_miss: Option<(&Route<Op>, &'static str)> = None;
+    // The near miss is the route whose literals matched and that lacks the fewest required
+    // members (UploadPart, not UploadPartCopy, for `?partNumber=1` without a copy source).
+    let mut near_miss: Option<NearMiss<Op>> = None;
     let mut chosen = None;
     for r in group() {
         if !r.literals_match(req.query) {
             continue;
         }
-        match r.first_missing(req.query, req.headers) {
-            Some(missing) => {
-                near_miss.get_or_insert((r, missing));
-            }
+        let missing = r.missing(req.query, req.headers);
+        match missing.first() {
             None => {
                 chosen = Some(r);
                 break;
             }
+            Some(&first_missing) => {
+                if near_miss.as_ref().is_none_or(|n| missing.len() < n.missing) {
+                    near_miss = Some(NearMiss {
+                        route: r,
+                        first_missing,
+                        missing: missing.len(),
+                    });
+                }
+            }
         }
     }
-    let missing_required = |(r, missing): (&Route<Op>, &'static str)| match r.target {
+    let refuse = |miss: &NearMiss<Op>| match miss.route.target {
         Some(_) => RouteError::MissingRequired {
-            operation: r.operation,
-            missing,
+            operation: miss.route.operation,
+            missing: miss.first_missing,
         },
         None => RouteError::NotImplemented {
-            operation: r.operation,
+            operation: miss.route.operation,
         },
     };
     let Some(mut chosen) = chosen else {
-        return Err(match near_miss {
-            Some(miss) => missing_required(miss),
+        return Err(match &near_miss {
+            Some(miss) => refuse(miss),
             None => RouteError::NotImplemented {
                 operation: "this request",
             },
@@ -166,22 +194,15 @@ pub fn route<Op: Copy>(
     if let Some(x_id) = value(req.query, "x-id")
         && chosen.x_id != Some(x_id)
     {
-        {
-            // Operations that need exactly the same things differ only by x-id.
-            let twin = group().find(|r| {
-                r.x_id == Some(x_id)
-                    && r.literals.len() == chosen.literals.len()
-                    && r.literals_match(req.query)
-                    && r.first_missing(req.query, req.headers).is_none()
-            });
-            match twin {
-                Some(twin) => chosen = twin,
-                None => {
-                    return Err(RouteError::ConflictingXId {
-                        x_id: x_id.to_owned(),
-                        operation: chosen.operation,
-                    });
-                }
+        // Only operations that need exactly the same things may be told apart by x-id; it
+        // never overrides what the request's parameters and headers say.
+        match group().find(|r| r.x_id == Some(x_id) && r.same_requirements(chosen)) {
+            Some(twin) => chosen = twin,
+            None => {
+                return Err(RouteError::ConflictingXId {
+                    x_id: x_id.to_owned(),
+                    operation: chosen.operation,
+                });
             }
         }
     }
@@ -190,10 +211,8 @@ pub fn route<Op: Copy>(
             continue;
         }
         if known_keys.contains(&key.as_str()) {
-            return Err(match near_miss {
-                Some(miss) if miss.0.literals_match(req.query) && miss.0.consumes(key) => {
-                    missing_required(miss)
-                }
+            return Err(match &near_miss {
+                Some(miss) if miss.route.consumes(key) => refuse(miss),
                 _ => RouteError::UnsupportedQuery { key: key.clone() },
             });
         }

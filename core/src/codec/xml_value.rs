@@ -32,9 +32,25 @@ pub fn scalar<T: TextValue>(el: &Element) -> Result<T, XmlError> {
         .map_err(|e| invalid(&el.name, e))
 }
 
-/// A timestamp from an element's text.
+/// A timestamp from an element's text. A `date-time` without a zone (AWS's own documentation
+/// shows `2009-10-28T22:32:00` in a CopyObjectResult) is read as UTC.
 pub fn timestamp(el: &Element, format: TimestampFormat) -> Result<DateTime, XmlError> {
-    parse_timestamp(el.text.trim(), format).map_err(|e| invalid(&el.name, e))
+    let text = el.text.trim();
+    parse_timestamp(text, format)
+        .or_else(|e| {
+            let zoneless = format == TimestampFormat::DateTime
+                && text.contains('T')
+                && !text.ends_with(['Z', 'z'])
+                && !text
+                    .rsplit_once('T')
+                    .is_some_and(|(_, t)| t.contains(['+', '-']));
+            if zoneless {
+                parse_timestamp(&format!("{text}Z"), format)
+            } else {
+                Err(e)
+            }
+        })
+        .map_err(|e| invalid(&el.name, e))
 }
 
 /// A scalar from an attribute value.
