@@ -12,7 +12,6 @@ use multistore_core::codec::http::{BindingError, HttpRequest, OutboundRequest, R
 use multistore_core::codec::scalar::DateTime;
 use multistore_core::codec::xml::XmlError;
 use multistore_core::codec::xml_value::{read_document, write_document};
-use multistore_core::gateway::{ErrorDocument, S3ErrorCode};
 use multistore_core::s3::{
     Bucket, CommonPrefix, CompleteMultipartUploadOutput, CompleteMultipartUploadRequest,
     CompletedMultipartUpload, CompletedPart, CopyObjectOutput, CopyObjectResult,
@@ -20,6 +19,7 @@ use multistore_core::s3::{
     Error, ListBucketsOutput, ListObjectsOutput, ListObjectsV2Output, Object, ObjectIdentifier,
     ObjectStorageClass, Owner,
 };
+use multistore_core::s3::{ErrorDocument, S3ErrorCode};
 use multistore_core::sts::{AssumeRoleWithWebIdentityResponse, AssumedRoleUser, Credentials};
 
 /// A fixture from `tests/golden/`.

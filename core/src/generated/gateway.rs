@@ -72,6 +72,8 @@ pub enum S3ErrorCode {
     AuthorizationQueryParametersError,
     ///BadDigest
     BadDigest,
+    ///BadGateway
+    BadGateway,
     ///BucketAlreadyExists
     BucketAlreadyExists,
     ///BucketAlreadyOwnedByYou
@@ -357,6 +359,7 @@ impl S3ErrorCode {
         "AuthorizationHeaderMalformed",
         "AuthorizationQueryParametersError",
         "BadDigest",
+        "BadGateway",
         "BucketAlreadyExists",
         "BucketAlreadyOwnedByYou",
         "BucketHasAccessPointsAttached",
@@ -505,6 +508,7 @@ impl S3ErrorCode {
             Self::AuthorizationHeaderMalformed => "AuthorizationHeaderMalformed",
             Self::AuthorizationQueryParametersError => "AuthorizationQueryParametersError",
             Self::BadDigest => "BadDigest",
+            Self::BadGateway => "BadGateway",
             Self::BucketAlreadyExists => "BucketAlreadyExists",
             Self::BucketAlreadyOwnedByYou => "BucketAlreadyOwnedByYou",
             Self::BucketHasAccessPointsAttached => "BucketHasAccessPointsAttached",
@@ -661,6 +665,7 @@ impl S3ErrorCode {
             "AuthorizationHeaderMalformed" => Self::AuthorizationHeaderMalformed,
             "AuthorizationQueryParametersError" => Self::AuthorizationQueryParametersError,
             "BadDigest" => Self::BadDigest,
+            "BadGateway" => Self::BadGateway,
             "BucketAlreadyExists" => Self::BucketAlreadyExists,
             "BucketAlreadyOwnedByYou" => Self::BucketAlreadyOwnedByYou,
             "BucketHasAccessPointsAttached" => Self::BucketHasAccessPointsAttached,
@@ -817,6 +822,7 @@ impl S3ErrorCode {
             Self::AuthorizationHeaderMalformed => 400u16,
             Self::AuthorizationQueryParametersError => 400u16,
             Self::BadDigest => 400u16,
+            Self::BadGateway => 502u16,
             Self::BucketAlreadyExists => 409u16,
             Self::BucketAlreadyOwnedByYou => 409u16,
             Self::BucketHasAccessPointsAttached => 400u16,

@@ -1,0 +1,3 @@
+//! Policy tables: which headers cross to backends and back.
+
+pub mod headers;
