@@ -42,6 +42,12 @@ pub enum Error {
     ExpiredToken,
     #[error("the specified bucket does not exist")]
     NoSuchBucket,
+    /// A CORS preflight the bucket's rules do not allow (the message says why).
+    #[error("CORSResponse: {0}")]
+    CorsForbidden(&'static str),
+    /// An `OPTIONS` request without `Origin`.
+    #[error("Insufficient information. Origin request header needed.")]
+    CorsMissingOrigin,
     #[error("the specified key does not exist")]
     NoSuchKey,
     #[error("at least one of the preconditions you specified did not hold")]
@@ -60,6 +66,8 @@ pub enum Error {
     InvalidArgument { name: &'static str, message: String },
     #[error("missing Content-Length")]
     MissingContentLength,
+    #[error("your request header section exceeds the maximum of {limit} bytes")]
+    RequestHeaderTooLarge { limit: u64 },
     #[error("the backend is unavailable: {0}")]
     BackendUnavailable(String),
     #[error("the backend answered with something that is not S3: {0}")]
@@ -115,6 +123,11 @@ impl Error {
             Self::InvalidAccessKeyId => C::InvalidAccessKeyId,
             Self::ExpiredToken => C::ExpiredToken,
             Self::NoSuchBucket => C::NoSuchBucket,
+            // S3 answers `403 AccessForbidden`, a code the table does not have: `AccessDenied`
+            // has the same status.
+            Self::CorsForbidden(_) => C::AccessDenied,
+            // S3 answers `400 BadRequest`, also not in the table: `InvalidRequest` is its 400.
+            Self::CorsMissingOrigin => C::InvalidRequest,
             Self::NoSuchKey => C::NoSuchKey,
             Self::PreconditionFailed => C::PreconditionFailed,
             Self::InvalidRange => C::InvalidRange,
@@ -124,6 +137,7 @@ impl Error {
             Self::BucketAlreadyOwnedByYou(_) => C::BucketAlreadyOwnedByYou,
             Self::InvalidArgument { .. } => C::InvalidArgument,
             Self::MissingContentLength => C::MissingContentLength,
+            Self::RequestHeaderTooLarge { .. } => C::RequestHeaderSectionTooLarge,
             Self::BackendUnavailable(_) => C::ServiceUnavailable,
             Self::BadGateway(_) => C::BadGateway,
             Self::Internal(_) => C::InternalError,

@@ -54,12 +54,19 @@ pub fn build(call: &BackendCall<'_>) -> Result<BackendRequest, Error> {
         strip_aws_chunked(&mut out.headers);
     }
     match call.backend {
-        BackendConfig::S3(s3) => http_request(s3, out, call.payload_hash, call.now),
+        BackendConfig::S3(s3) => http_request(
+            s3,
+            call.request.operation(),
+            out,
+            call.payload_hash,
+            call.now,
+        ),
         BackendConfig::Local(_) | BackendConfig::Memory(_) | BackendConfig::R2(_) => {
             Ok(BackendRequest {
                 kind: BackendKind::Embedded {
                     store: call.store.to_owned(),
                 },
+                operation: call.request.operation(),
                 method: out.method.clone(),
                 url: String::new(),
                 headers: HeaderMap::new(),
@@ -119,6 +126,7 @@ pub fn encode_query(pairs: &[(String, String)]) -> String {
 
 fn http_request(
     s3: &S3Backend,
+    operation: crate::s3::S3Operation,
     out: OutboundRequest,
     payload_hash: &str,
     now: DateTime,
@@ -200,6 +208,7 @@ fn http_request(
     }
     Ok(BackendRequest {
         kind: BackendKind::Http,
+        operation,
         method: out.method.clone(),
         url,
         headers,

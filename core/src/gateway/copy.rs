@@ -186,6 +186,8 @@ impl Inner {
             response,
             request_id: call.head.request_id,
             client_method: call.head.method,
+            // Added for the whole plan by `Gateway::resolve`.
+            cors: None,
         })
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! RequestHead ─▶ endpoints (STS, OIDC, …, matched by path first)
+//!             ─▶ OPTIONS: a CORS preflight, answered from the bucket's rules
 //!             ─▶ S3: address → route → authenticate → [NeedsBody] → bind → authorize
 //!                    → answer locally (ListBuckets, GetBucketLocation, refusals)
 //!                    → or Forward to the bucket's backend (signed, namespaced, streamed)
@@ -15,6 +16,7 @@ pub mod authenticate;
 pub mod backend;
 pub mod body;
 mod copy;
+mod cors;
 mod delete_objects;
 pub mod endpoints;
 pub mod namespace;
@@ -116,14 +118,21 @@ impl Gateway {
         if let Some(plan) = self.inner.endpoints.dispatch(&head) {
             return plan;
         }
+        // No S3 operation is an OPTIONS request.
+        if head.method == Method::OPTIONS {
+            return self.inner.preflight(&head);
+        }
+        let cors = self.inner.actual_cors(&head);
         let (request_id, resource, is_head) = (
             head.request_id.clone(),
             head.raw_path.clone(),
             head.method == Method::HEAD,
         );
-        self.inner
+        let plan = self
+            .inner
             .resolve_s3(head)
-            .unwrap_or_else(|e| self.inner.error_plan(&e, &request_id, &resource, is_head))
+            .unwrap_or_else(|e| self.inner.error_plan(&e, &request_id, &resource, is_head));
+        cors::with_cors(plan, cors)
     }
 
     /// The response for an error the runtime met while executing a plan (a body over its

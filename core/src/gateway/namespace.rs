@@ -261,9 +261,10 @@ impl<'a> Strip<'a> {
         }
     }
 
-    /// Strips an echoed value (prefix, marker); a value outside the prefix is cleared.
+    /// Strips an echoed value (prefix, marker); a value outside the prefix is cleared. An
+    /// empty value (S3 echoes `<Marker></Marker>` when none was sent) stays empty.
     fn echo(&self, value: &mut Option<String>) {
-        if let Some(v) = value {
+        if let Some(v) = value.as_mut().filter(|v| !v.is_empty()) {
             match self.strip(v) {
                 Some(stripped) => *v = stripped,
                 None => *value = None,

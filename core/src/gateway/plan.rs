@@ -109,6 +109,8 @@ pub enum BackendKind {
 #[derive(Clone, Debug)]
 pub struct BackendRequest {
     pub kind: BackendKind,
+    /// The operation this request performs (embedded stores execute it by name).
+    pub operation: crate::s3::S3Operation,
     pub method: Method,
     /// The full URL (HTTP backends), path and query encoded.
     pub url: String,
@@ -173,11 +175,15 @@ pub struct Forward {
     pub request_id: String,
     /// The client's method: a HEAD answer has no body.
     pub client_method: Method,
+    /// The CORS headers of the client's bucket for this request (see
+    /// [`super::cors`]); `client_head` and a rewrite add them. A runtime adds them with
+    /// [`Forward::add_cors`] to a response it builds itself (an unreachable backend).
+    pub cors: Option<HeaderMap>,
 }
 
 impl Forward {
     /// The status and headers to send the client for a relayed backend answer: backend
-    /// headers that pass the header policy, plus our request id.
+    /// headers that pass the header policy, plus our request id and CORS headers.
     pub fn client_head(&self, status: StatusCode, backend: &HeaderMap) -> (StatusCode, HeaderMap) {
         let mut headers = HeaderMap::new();
         for (name, value) in backend {
@@ -188,7 +194,15 @@ impl Forward {
         if let Ok(id) = HeaderValue::from_str(&self.request_id) {
             headers.insert("x-amz-request-id", id);
         }
+        self.add_cors(&mut headers);
         (status, headers)
+    }
+
+    /// Adds this request's CORS headers, if any, to a response's headers.
+    pub fn add_cors(&self, headers: &mut HeaderMap) {
+        if let Some(cors) = &self.cors {
+            super::cors::add_headers(headers, cors);
+        }
     }
 }
 

@@ -10,9 +10,10 @@ use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
 use crate::authz::{self, Identity};
-use crate::codec::http::{BodyKind, HttpRequest};
+use crate::codec::http::{BindingError, BodyKind, HttpRequest};
 use crate::codec::path::S3Path;
 use crate::codec::route::RouteRequest;
+use crate::codec::xml::XmlError;
 use crate::error::Error;
 use crate::registry::BucketTarget;
 use crate::s3::{S3Operation, S3Request, S3Response, route};
@@ -146,10 +147,11 @@ impl Inner {
             name: "x-amz-copy-source",
             message: e.to_string(),
         })?;
+        authz::authorize_all(&call.auth.identity, |b| self.anonymous_read(b), &access)?;
+        // DeleteObjects passed its bucket-level check; its keys are authorized one by one.
         if let S3Request::DeleteObjects(delete) = request {
             return self.delete_objects(call, target, delete);
         }
-        authz::authorize_all(&call.auth.identity, |b| self.anonymous_read(b), &access)?;
         match request {
             S3Request::GetBucketLocation(_) => Ok(self.bucket_location(&call)),
             S3Request::CopyObject(_) | S3Request::UploadPartCopy(_) => {
@@ -241,6 +243,8 @@ impl Inner {
             response,
             request_id: call.head.request_id,
             client_method: call.head.method,
+            // Added for the whole plan by `Gateway::resolve`.
+            cors: None,
         })))
     }
 
@@ -278,7 +282,31 @@ pub(crate) fn rewrite(
     ResponseMode::Rewrite {
         limit: REWRITE_LIMIT,
         then: Box::new(move |status, headers, body| {
+            let client_headers = || {
+                let mut out = HeaderMap::new();
+                for (name, value) in &headers {
+                    if name != CONTENT_LENGTH
+                        && crate::policy::headers::response_header_passes(name.as_str())
+                    {
+                        out.insert(name.clone(), value.clone());
+                    }
+                }
+                out
+            };
+            let with_id = |mut out: HeaderMap| {
+                if let Ok(id) = HeaderValue::from_str(&request_id) {
+                    out.insert("x-amz-request-id", id);
+                }
+                out
+            };
             let parsed = S3Response::from_http(op, &headers, Some(&body));
+            // S3 can answer 200 with an `<Error>` document (CompleteMultipartUpload); SDKs
+            // look for it, so it is relayed as sent.
+            if let Err(BindingError::Xml(XmlError::UnexpectedRoot { found, .. })) = &parsed
+                && found == "Error"
+            {
+                return Response::new(status, with_id(client_headers()), body);
+            }
             let result = parsed
                 .map_err(|e| Error::BadGateway(e.to_string()))
                 .and_then(|mut response| {
@@ -290,19 +318,9 @@ pub(crate) fn rewrite(
                 });
             match result {
                 Ok(parts) => {
-                    let mut out = HeaderMap::new();
-                    for (name, value) in &headers {
-                        if name != CONTENT_LENGTH
-                            && crate::policy::headers::response_header_passes(name.as_str())
-                        {
-                            out.insert(name.clone(), value.clone());
-                        }
-                    }
+                    let mut out = client_headers();
                     out.extend(parts.headers);
-                    if let Ok(id) = HeaderValue::from_str(&request_id) {
-                        out.insert("x-amz-request-id", id);
-                    }
-                    Response::new(status, out, parts.body.unwrap_or_default())
+                    Response::new(status, with_id(out), parts.body.unwrap_or_default())
                 }
                 Err(e) => error_plan_response(&e, &request_id),
             }

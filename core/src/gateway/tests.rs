@@ -416,3 +416,79 @@ fn virtual_hosted_requests_address_the_bucket_by_host() {
     let f = forward(gw.resolve(h));
     assert_eq!(f.request.s3.key.as_deref(), Some("x"));
 }
+
+#[test]
+fn delete_objects_needs_the_bucket_level_grant_first() {
+    // alice has no scope on `pub`; anonymous reads never include deletes.
+    let Plan::NeedsBody(needs) = gateway().resolve(alice(Method::POST, "/pub?delete", &[])) else {
+        panic!("DeleteObjects reads its body")
+    };
+    let body = "<Delete><Object><Key>x</Key></Object></Delete>";
+    assert_eq!(
+        error_code((needs.then)(Bytes::from(body))),
+        (StatusCode::FORBIDDEN, "AccessDenied".into())
+    );
+}
+
+#[test]
+fn a_200_error_document_is_relayed_not_turned_into_a_bad_gateway() {
+    // S3 may answer CompleteMultipartUpload with `200 OK` and an `<Error>` body; SDKs look for it.
+    let plan = gateway().resolve(alice(Method::POST, "/data/alice/big?uploadId=u1", &[]));
+    let Plan::NeedsBody(needs) = plan else {
+        panic!("CompleteMultipartUpload reads its body")
+    };
+    let body = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"e\"</ETag></Part></CompleteMultipartUpload>";
+    let f = forward((needs.then)(Bytes::from(body)));
+    let ResponseMode::Rewrite { then, .. } = f.response else {
+        panic!("the result is rewritten into the client's namespace")
+    };
+    let error = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>";
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/xml"));
+    let response = then(StatusCode::OK, headers, Bytes::from(error));
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.body, Bytes::from(error));
+    assert_eq!(response.headers["content-type"], "application/xml");
+    assert_eq!(response.headers["x-amz-request-id"], "req-1");
+}
+
+#[test]
+fn presigned_requests_are_verified_and_their_auth_query_stays_behind() {
+    let mut headers = HeaderMap::new();
+    headers.insert("host", HeaderValue::from_static("127.0.0.1:8080"));
+    let creds = SigningCredentials {
+        access_key_id: "AKIAALICE0000000",
+        secret_access_key: "alice-secret",
+        session_token: None,
+    };
+    let query = vec![("response-content-type".to_owned(), "text/plain".to_owned())];
+    let auth = crate::sigv4::presign(
+        "GET",
+        "/data/alice/a%20b",
+        &query,
+        &headers,
+        &creds,
+        "us-east-1",
+        "s3",
+        DateTime::from_secs(NOW - 60),
+        300,
+    )
+    .unwrap();
+    let raw_query = backend::encode_query(&[query, auth].concat());
+    let mut h = head(
+        Method::GET,
+        &format!("/data/alice/a%20b?{raw_query}"),
+        headers,
+    );
+    let f = forward(gateway().resolve(h.clone()));
+    assert_eq!(
+        f.request.url,
+        "http://127.0.0.1:9000/store/tenant/alice/a%20b?response-content-type=text%2Fplain"
+    );
+    h.now = DateTime::from_secs(NOW + 300);
+    assert_eq!(
+        error_code(gateway().resolve(h)),
+        (StatusCode::FORBIDDEN, "AccessDenied".into()),
+        "expired"
+    );
+}

@@ -157,11 +157,20 @@ pub const RESPONSE_DROPPED: &[(&str, &str)] = &[
     ("x-amz-request-id", "replaced by the gateway's own"),
 ];
 
+/// Prefixes of backend response headers that never reach the client.
+pub const RESPONSE_DROPPED_PREFIXES: &[(&str, &str)] = &[(
+    "access-control-",
+    "CORS is answered by the gateway from the client bucket's rules, never the backend's",
+)];
+
 /// Whether a backend response header is passed to the client.
 pub fn response_header_passes(name: &str) -> bool {
     RESPONSE_DROPPED
         .binary_search_by(|(n, _)| (*n).cmp(name))
         .is_err()
+        && !RESPONSE_DROPPED_PREFIXES
+            .iter()
+            .any(|(prefix, _)| name.starts_with(prefix))
 }
 
 #[cfg(test)]
@@ -291,5 +300,7 @@ mod tests {
         assert!(!response_header_passes("server"));
         assert!(response_header_passes("etag"));
         assert!(response_header_passes("x-amz-checksum-crc32"));
+        assert!(!response_header_passes("access-control-allow-origin"));
+        assert!(response_header_passes("vary"));
     }
 }
