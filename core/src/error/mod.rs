@@ -50,6 +50,8 @@ pub enum Error {
     CorsMissingOrigin,
     #[error("the specified key does not exist")]
     NoSuchKey,
+    #[error("the CORS configuration does not exist")]
+    NoSuchCorsConfiguration,
     #[error("at least one of the preconditions you specified did not hold")]
     PreconditionFailed,
     #[error("the requested range is not satisfiable")]
@@ -129,6 +131,7 @@ impl Error {
             // S3 answers `400 BadRequest`, also not in the table: `InvalidRequest` is its 400.
             Self::CorsMissingOrigin => C::InvalidRequest,
             Self::NoSuchKey => C::NoSuchKey,
+            Self::NoSuchCorsConfiguration => C::NoSuchCorsConfiguration,
             Self::PreconditionFailed => C::PreconditionFailed,
             Self::InvalidRange => C::InvalidRange,
             Self::NotImplemented(_) => C::NotImplemented,

@@ -58,11 +58,6 @@ pub fn authenticate(
     let stored = credentials
         .lookup_key(&parsed.access_key_id)
         .ok_or(Error::InvalidAccessKeyId)?;
-    match stored.status_at(head.now) {
-        KeyStatus::Active => {}
-        KeyStatus::Disabled => return Err(Error::DisabledAccessKey),
-        KeyStatus::Expired => return Err(Error::ExpiredToken),
-    }
     let policy = VerifyPolicy {
         now: head.now,
         regions,
@@ -70,6 +65,12 @@ pub fn authenticate(
         max_skew_secs: sigv4::DEFAULT_MAX_SKEW_SECS,
     };
     let verified = sigv4::verify(&req, &parsed, stored.secret_access_key.expose(), &policy)?;
+    // The key's state is told only to whoever proved they hold its secret.
+    match stored.status_at(head.now) {
+        KeyStatus::Active => {}
+        KeyStatus::Disabled => return Err(Error::DisabledAccessKey),
+        KeyStatus::Expired => return Err(Error::ExpiredToken),
+    }
     let identity = stored.identity();
     Ok(Authenticated {
         identity,

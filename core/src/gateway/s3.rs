@@ -154,6 +154,16 @@ impl Inner {
         }
         match request {
             S3Request::GetBucketLocation(_) => Ok(self.bucket_location(&call)),
+            // A configured bucket's CORS rules are the gateway's (it enforces them), not the
+            // shared backend bucket's; only a pass-through bucket is the client's own.
+            S3Request::GetBucketCors(_) if !target.pass_through => self.bucket_cors(&call, &target),
+            S3Request::PutBucketCors(_) | S3Request::DeleteBucketCors(_)
+                if !target.pass_through =>
+            {
+                Err(Error::NotImplemented(
+                    "the CORS rules of this bucket are set in the gateway's configuration",
+                ))
+            }
             S3Request::CopyObject(_) | S3Request::UploadPartCopy(_) => {
                 self.copy(call, target, request)
             }

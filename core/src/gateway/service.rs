@@ -8,9 +8,12 @@ use bytes::Bytes;
 use http::StatusCode;
 
 use crate::authz::{self, Identity};
+use crate::config::CorsRule;
 use crate::error::Error;
+use crate::registry::BucketTarget;
 use crate::s3::{
-    Bucket, BucketLocationConstraint, GetBucketLocationOutput, ListBucketsOutput, Owner, S3Request,
+    Bucket, BucketLocationConstraint, GetBucketCorsOutput, GetBucketLocationOutput,
+    ListBucketsOutput, Owner, S3Request,
 };
 
 use super::Inner;
@@ -41,6 +44,23 @@ impl Inner {
                 display_name: Some(principal.name.clone()),
             }),
             ..ListBucketsOutput::default()
+        };
+        let parts = output.to_http()?;
+        Ok(self.respond(
+            call,
+            StatusCode::OK,
+            parts.headers,
+            parts.body.unwrap_or_default(),
+        ))
+    }
+
+    /// GetBucketCors of a configured bucket: the rules the gateway enforces.
+    pub(super) fn bucket_cors(&self, call: &S3Call, target: &BucketTarget) -> Result<Plan, Error> {
+        if target.cors.is_empty() {
+            return Err(Error::NoSuchCorsConfiguration);
+        }
+        let output = GetBucketCorsOutput {
+            cors_rules: target.cors.iter().map(CorsRule::to_s3).collect(),
         };
         let parts = output.to_http()?;
         Ok(self.respond(

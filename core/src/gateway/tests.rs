@@ -56,6 +56,12 @@ actions = ["all"]
 [[credentials.scopes]]
 bucket = "other"
 actions = ["all"]
+
+[[credentials]]
+access_key_id = "AKIADISABLED0000"
+secret_access_key = "disabled-secret"
+principal = "former"
+enabled = false
 "#;
 
 fn gateway() -> Gateway {
@@ -490,5 +496,63 @@ fn presigned_requests_are_verified_and_their_auth_query_stays_behind() {
         error_code(gateway().resolve(h)),
         (StatusCode::FORBIDDEN, "AccessDenied".into()),
         "expired"
+    );
+}
+
+#[test]
+fn a_key_state_is_told_only_to_whoever_holds_its_secret() {
+    let sign_as = |secret: &str| {
+        let mut h = signed(Method::GET, "/data/alice/x", &[], secret, NOW);
+        let auth = h.headers["authorization"]
+            .to_str()
+            .unwrap()
+            .replace("AKIAALICE0000000", "AKIADISABLED0000");
+        h.headers
+            .insert("authorization", HeaderValue::from_str(&auth).unwrap());
+        h
+    };
+    // Re-signing with the disabled key's id: the signature covers the credential, so sign anew.
+    let mut h = head(Method::GET, "/data/alice/x", HeaderMap::new());
+    h.headers
+        .insert("host", HeaderValue::from_static("127.0.0.1:8080"));
+    let creds = SigningCredentials {
+        access_key_id: "AKIADISABLED0000",
+        secret_access_key: "disabled-secret",
+        session_token: None,
+    };
+    sign_request(
+        "GET",
+        &h.raw_path,
+        &[],
+        &mut h.headers,
+        &["host"],
+        "UNSIGNED-PAYLOAD",
+        &creds,
+        "us-east-1",
+        "s3",
+        DateTime::from_secs(NOW),
+    )
+    .unwrap();
+    assert_eq!(
+        error_code(gateway().resolve(h)),
+        (StatusCode::FORBIDDEN, "AccessDenied".into())
+    );
+    assert_eq!(
+        error_code(gateway().resolve(sign_as("guess"))),
+        (StatusCode::FORBIDDEN, "SignatureDoesNotMatch".into())
+    );
+}
+
+#[test]
+fn configured_buckets_answer_cors_from_the_configuration() {
+    let plan = gateway().resolve(alice(Method::GET, "/other?cors", &[]));
+    assert_eq!(
+        error_code(plan),
+        (StatusCode::NOT_FOUND, "NoSuchCORSConfiguration".into())
+    );
+    let plan = gateway().resolve(alice(Method::DELETE, "/other?cors", &[]));
+    assert_eq!(
+        error_code(plan),
+        (StatusCode::NOT_IMPLEMENTED, "NotImplemented".into())
     );
 }
