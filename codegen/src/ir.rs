@@ -105,6 +105,9 @@ pub struct Member {
     pub xml_attribute: bool,
     pub xml_namespace: Option<XmlNamespace>,
     pub timestamp_format: Option<TimestampFormat>,
+    /// Every trait of the member, as in the model (the fields above interpret the ones the
+    /// emitters use).
+    pub traits: Traits,
 }
 
 impl Member {
@@ -147,6 +150,8 @@ pub struct ShapeIr {
     pub xml_member_order: Vec<String>,
     /// Members (by name) that must be boxed to break a recursive cycle.
     pub boxed_members: BTreeSet<String>,
+    /// Every trait of the shape, as in the model.
+    pub traits: Traits,
 }
 
 impl ShapeIr {
@@ -400,6 +405,7 @@ fn member(model: &Model, owner: &str, name: &str, value: &Value) -> anyhow::Resu
         xml_attribute: t.contains_key(traits::XML_ATTRIBUTE),
         xml_namespace: xml_namespace(t)?,
         timestamp_format: timestamp_format(t)?,
+        traits: r.traits.clone(),
     })
 }
 
@@ -510,6 +516,7 @@ fn shape_ir(model: &Model, id: &str) -> anyhow::Result<ShapeIr> {
         timestamp_format: timestamp_format(&shape.traits)?,
         xml_member_order,
         boxed_members: BTreeSet::new(),
+        traits: shape.traits.clone(),
     };
     for name in &ir.xml_member_order {
         if !ir.members().iter().any(|m| &m.name == name) {

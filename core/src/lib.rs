@@ -15,6 +15,7 @@ pub mod codec;
 pub mod config;
 pub mod error;
 pub mod gateway;
+pub mod identity;
 pub mod policy;
 pub mod registry;
 pub mod sigv4;

@@ -508,3 +508,69 @@ fn json_errors_have_paths_too() {
     let e = from_json("{} {}").expect_err("trailing");
     assert!(matches!(e.kind, K::Syntax(_)), "{e}");
 }
+
+#[test]
+fn identity_keys() {
+    let server = |extra: &str| {
+        edit(
+            "region = \"us-east-1\"\n",
+            &format!("region = \"us-east-1\"\n{extra}"),
+        )
+    };
+    // An http issuer needs to be listed as insecure.
+    let text = edit(
+        "https://token.actions.githubusercontent.com",
+        "http://127.0.0.1:8080",
+    );
+    assert!(matches!(
+        expect(&text, "roles[0].trusted_issuers[0]", "127.0.0.1:8080"),
+        K::InvalidEndpoint { .. }
+    ));
+    let listed = text.replace(
+        "region = \"us-east-1\"\n",
+        "region = \"us-east-1\"\ninsecure_issuers = [\"http://127.0.0.1:8080\"]\n",
+    );
+    assert!(from_toml(&listed).is_ok());
+    // Session keys: 32 bytes of base64, unique ids.
+    let short = server("[[server.session_keys]]\nid = \"k1\"\nsecret = \"c2hvcnQ=\"\n");
+    assert!(matches!(
+        expect(&short, "server.session_keys[0].secret", "c2hvcnQ="),
+        K::InvalidValue(ref why) if why.contains("32")
+    ));
+    let twice = server(
+        "[[server.session_keys]]\nid = \"k1\"\nsecret = { env = \"A\" }\n[[server.session_keys]]\nid = \"k1\"\nsecret = { env = \"B\" }\n",
+    );
+    assert_eq!(error(&twice).path, "server.session_keys[1].id");
+    assert_eq!(
+        error(&server("sts_path = \"sts\"\n")).path,
+        "server.sts_path"
+    );
+    // OIDC: an oidc backend needs the gateway's keys; an issuer needs keys and keys an issuer.
+    let oidc = edit(
+        "access_key_id = \"AKBACKEND\"\nsecret_access_key = { env = \"BACKEND_SECRET\" }",
+        "auth = \"oidc\"\nrole_arn = \"arn:aws:iam::1:role/r\"\nsubject = \"gw\"",
+    );
+    assert!(matches!(
+        expect(&oidc, "buckets[0].backend.auth", "auth = \"oidc\""),
+        K::MissingKey(_)
+    ));
+    let keys = "oidc_issuer = \"https://gw.example.com\"\n[[server.oidc_keys]]\nid = \"gw\"\nalgorithm = \"ES256\"\nprivate_key = { env = \"K\" }\n";
+    let with_keys = oidc.replace(
+        "region = \"us-east-1\"\n",
+        &format!("region = \"us-east-1\"\n{keys}"),
+    );
+    assert!(from_toml(&with_keys).is_ok(), "{:?}", from_toml(&with_keys));
+    assert_eq!(
+        error(&server("oidc_issuer = \"https://gw.example.com\"\n")).path,
+        "server.oidc_keys"
+    );
+    let bad_pem = server(
+        "oidc_issuer = \"https://gw.example.com\"\n[[server.oidc_keys]]\nid = \"gw\"\nalgorithm = \"RS256\"\nprivate_key = \"not a pem\"\n",
+    );
+    assert_eq!(error(&bad_pem).path, "server.oidc_keys[0].private_key");
+    let static_subject = edit(
+        "secret_access_key = { env = \"BACKEND_SECRET\" }",
+        "secret_access_key = { env = \"BACKEND_SECRET\" }\nsubject = \"x\"",
+    );
+    assert!(matches!(error(&static_subject).kind, K::Conflict(_)));
+}

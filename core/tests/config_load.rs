@@ -12,6 +12,15 @@ const FULL: &str = r#"
 region = "eu-west-1"
 virtual_host_domains = ["s3.example.com"]
 debug_errors = true
+sts_path = "/.sts"
+oidc_issuer = "https://gateway.example.com"
+[[server.session_keys]]
+id = "k1"
+secret = { env = "SESSION_KEY" }
+[[server.oidc_keys]]
+id = "gw-1"
+algorithm = "RS256"
+private_key = { env = "OIDC_KEY" }
 
 [limits]
 max_header_bytes = 8192
@@ -204,6 +213,8 @@ fn empty_document_is_the_default() {
 #[test]
 fn backend_defaults() {
     let text = r#"
+        [server]
+        insecure_issuers = ["http://localhost:8080"]
         [[buckets]]
         name = "b-1"
         backend = { type = "s3", endpoint = "http://h", access_key_id = "A", secret_access_key = "s" }
@@ -278,6 +289,7 @@ fn resolve_secrets_through_a_source() {
     let env = |name: &str| match name {
         "BACKEND_SECRET" => Some("backend-value".to_owned()),
         "BOB_SECRET" => Some("bob-value".to_owned()),
+        "SESSION_KEY" | "OIDC_KEY" => Some("key-value".to_owned()),
         _ => None,
     };
     config.resolve_secrets(&env).expect("resolve");
@@ -344,7 +356,7 @@ fn the_examples_in_docs_config_md_load() {
     const DOC: &str = include_str!("../../docs/config.md");
     let mut checked = 0;
     for (lang, block) in fenced_blocks(DOC) {
-        let whole_entry = ["[[buckets]]", "[[credentials]]", "[[roles]]"]
+        let whole_entry = ["[server]", "[[buckets]]", "[[credentials]]", "[[roles]]"]
             .iter()
             .any(|start| block.starts_with(start));
         let result = match lang {

@@ -235,8 +235,9 @@ pub fn query_list<T: TextValue>(
 fn header_text(headers: &HeaderMap, name: &HeaderName) -> Result<Option<String>, BindingError> {
     let mut joined: Option<String> = None;
     for value in headers.get_all(name) {
-        let text = value
-            .to_str()
+        // Visible ASCII, or UTF-8 sent raw (SDKs send non-ASCII metadata that way); any other
+        // byte sequence is refused rather than guessed at.
+        let text = std::str::from_utf8(value.as_bytes())
             .map_err(|_| BindingError::NonUtf8Header(name.to_string()))?;
         let text = text.trim();
         if text.is_empty() {
@@ -475,6 +476,25 @@ mod tests {
             query::<i32>(&q, "max-keys"),
             Err(BindingError::InvalidQuery { .. })
         ));
+    }
+
+    #[test]
+    fn raw_utf8_header_values_are_read_and_other_bytes_refused() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-amz-meta-name",
+            HeaderValue::from_bytes("Zoë ✓".as_bytes()).unwrap(),
+        );
+        let map = prefix_headers(&h, "x-amz-meta-").unwrap();
+        assert_eq!(map["name"], "Zoë ✓");
+        h.insert(
+            "x-amz-meta-bad",
+            HeaderValue::from_bytes(&[0xff, 0xfe]).unwrap(),
+        );
+        assert_eq!(
+            prefix_headers(&h, "x-amz-meta-").unwrap_err(),
+            BindingError::NonUtf8Header("x-amz-meta-bad".into())
+        );
     }
 
     #[test]

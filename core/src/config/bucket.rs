@@ -36,6 +36,8 @@ impl BucketConfig {
 /// Where a bucket's objects live.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
+// Built once at load time and shared: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum BackendConfig {
     /// Any S3-compatible service.
     S3(S3Backend),
@@ -121,7 +123,19 @@ pub struct S3Backend {
     pub role_arn: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sts_endpoint: Option<String>,
+    /// `auth = "oidc"`: the `sub` of the JWTs minted for this backend (default
+    /// `multistore:<bucket>`, the client-visible name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// `auth = "oidc"`: their `aud` (default `sts.amazonaws.com`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
+
+/// The STS a backend with `auth = "oidc"` exchanges its tokens at, unless `sts_endpoint` says.
+pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.amazonaws.com";
+/// The `aud` of the tokens the gateway mints, unless `audience` says.
+pub const DEFAULT_STS_AUDIENCE: &str = "sts.amazonaws.com";
 
 impl S3Backend {
     /// A backend with `auth = "static"` and the defaults for everything else.
@@ -141,6 +155,8 @@ impl S3Backend {
             secret_access_key: Some(secret),
             role_arn: None,
             sts_endpoint: None,
+            subject: None,
+            audience: None,
         }
     }
 }
@@ -197,6 +213,8 @@ struct RawBackend {
     secret_access_key: Option<Secret>,
     role_arn: Option<String>,
     sts_endpoint: Option<String>,
+    subject: Option<String>,
+    audience: Option<String>,
     path: Option<String>,
     binding: Option<String>,
 }
@@ -213,6 +231,8 @@ const S3_KEYS: &[&str] = &[
     "secret_access_key",
     "role_arn",
     "sts_endpoint",
+    "subject",
+    "audience",
 ];
 const LOCAL_KEYS: &[&str] = &["type", "path", "prefix"];
 const MEMORY_KEYS: &[&str] = &["type", "prefix"];
@@ -232,6 +252,8 @@ impl RawBackend {
             ("secret_access_key", self.secret_access_key.is_some()),
             ("role_arn", self.role_arn.is_some()),
             ("sts_endpoint", self.sts_endpoint.is_some()),
+            ("subject", self.subject.is_some()),
+            ("audience", self.audience.is_some()),
             ("path", self.path.is_some()),
             ("binding", self.binding.is_some()),
         ];
@@ -263,6 +285,8 @@ impl RawBackend {
                 secret_access_key: self.secret_access_key,
                 role_arn: self.role_arn,
                 sts_endpoint: self.sts_endpoint,
+                subject: self.subject,
+                audience: self.audience,
             }),
             BackendType::Local => BackendConfig::Local(LocalBackend {
                 path: self.path.ok_or_else(|| E::missing_field("path"))?,

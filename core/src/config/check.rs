@@ -22,14 +22,16 @@ pub fn endpoint(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An OIDC issuer: https, or http for a loopback host (local identity providers in tests).
-pub fn issuer(url: &str) -> Result<(), String> {
+/// An OIDC issuer: https, or http when `[server] insecure_issuers` lists it (local identity
+/// providers in tests).
+pub fn issuer(url: &str, server: &super::ServerConfig) -> Result<(), String> {
     endpoint(url)?;
     let uri: http::Uri = url.parse().map_err(|e| format!("{e}"))?;
-    let host = uri.host().unwrap_or_default();
-    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-    if uri.scheme_str() == Some("http") && !loopback {
-        return Err("an issuer must use https (http only for localhost)".to_owned());
+    if uri.scheme_str() == Some("http") && !server.is_insecure_issuer(url) {
+        return Err(
+            "an issuer must use https (http only when [server] insecure_issuers lists it)"
+                .to_owned(),
+        );
     }
     Ok(())
 }
@@ -137,8 +139,12 @@ mod tests {
         ] {
             assert!(endpoint(bad).is_err(), "{bad}");
         }
-        assert!(issuer("http://localhost:8080").is_ok());
-        assert!(issuer("http://idp.example.com").is_err());
+        let mut server = super::super::ServerConfig::default();
+        assert!(issuer("https://idp.example.com", &server).is_ok());
+        assert!(issuer("http://localhost:8080", &server).is_err());
+        server.insecure_issuers = vec!["http://localhost:8080".into()];
+        assert!(issuer("http://localhost:8080", &server).is_ok());
+        assert!(issuer("http://idp.example.com", &server).is_err());
     }
 
     #[test]

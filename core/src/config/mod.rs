@@ -11,6 +11,7 @@ mod bucket;
 mod check;
 mod cors;
 mod error;
+mod identity;
 mod load;
 mod secret;
 pub mod template;
@@ -23,11 +24,12 @@ pub use access::{
     parse_rfc3339,
 };
 pub use bucket::{
-    Addressing, BackendConfig, BucketConfig, DEFAULT_REGION, LocalBackend, MemoryBackend,
-    PASS_THROUGH, R2Backend, S3Auth, S3Backend,
+    Addressing, BackendConfig, BucketConfig, DEFAULT_REGION, DEFAULT_STS_AUDIENCE,
+    DEFAULT_STS_ENDPOINT, LocalBackend, MemoryBackend, PASS_THROUGH, R2Backend, S3Auth, S3Backend,
 };
 pub use cors::{CorsError, CorsMethod, CorsRule};
 pub use error::{ConfigError, ConfigErrorKind};
+pub use identity::{OidcAlgorithm, OidcKeyConfig, SessionKeyConfig, decode_session_secret};
 pub use load::{from_json, from_toml};
 pub use secret::{Secret, SecretError, SecretSource, SecretValue};
 pub use template::{ScopeTemplate, TemplateError};
@@ -58,6 +60,23 @@ pub struct ServerConfig {
     pub virtual_host_domains: Vec<String>,
     /// Include internal detail in the message of 5xx errors.
     pub debug_errors: bool,
+    /// A path that serves STS besides `/` (e.g. `/.sts`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sts_path: Option<String>,
+    /// The key ring that seals STS session tokens; the first key seals, all open.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub session_keys: Vec<SessionKeyConfig>,
+    /// OIDC issuers trusted over plain http (local identity providers in tests). Every other
+    /// issuer, its discovery document and its JWKS must be https.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub insecure_issuers: Vec<String>,
+    /// The `iss` of the JWTs the gateway mints for backends with `auth = "oidc"`, and the
+    /// base of the discovery document it serves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidc_issuer: Option<String>,
+    /// The gateway's signing keys; the first signs, all are published.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub oidc_keys: Vec<OidcKeyConfig>,
 }
 
 impl Default for ServerConfig {
@@ -66,7 +85,19 @@ impl Default for ServerConfig {
             region: DEFAULT_REGION.to_owned(),
             virtual_host_domains: Vec::new(),
             debug_errors: false,
+            sts_path: None,
+            session_keys: Vec::new(),
+            insecure_issuers: Vec::new(),
+            oidc_issuer: None,
+            oidc_keys: Vec::new(),
         }
+    }
+}
+
+impl ServerConfig {
+    /// Whether `issuer` may be reached over plain http.
+    pub fn is_insecure_issuer(&self, issuer: &str) -> bool {
+        self.insecure_issuers.iter().any(|i| i == issuer)
     }
 }
 
@@ -137,7 +168,19 @@ impl Config {
             let path = format!("credentials[{i}].secret_access_key");
             (path, &c.secret_access_key)
         });
-        match buckets.chain(credentials).find(|(_, s)| !s.is_resolved()) {
+        let session_keys = self.server.session_keys.iter().enumerate().map(|(i, k)| {
+            let path = format!("server.session_keys[{i}].secret");
+            (path, &k.secret)
+        });
+        let oidc_keys = self.server.oidc_keys.iter().enumerate().map(|(i, k)| {
+            let path = format!("server.oidc_keys[{i}].private_key");
+            (path, &k.private_key)
+        });
+        let mut all = buckets
+            .chain(credentials)
+            .chain(session_keys)
+            .chain(oidc_keys);
+        match all.find(|(_, s)| !s.is_resolved()) {
             Some((path, secret)) => {
                 let var = secret.env_var().unwrap_or_default().to_owned();
                 Err(ConfigError::new(
@@ -164,6 +207,15 @@ impl Config {
         for (i, credential) in self.credentials.iter_mut().enumerate() {
             let path = format!("credentials[{i}].secret_access_key");
             out.push((path, &mut credential.secret_access_key));
+        }
+        for (i, key) in self.server.session_keys.iter_mut().enumerate() {
+            out.push((format!("server.session_keys[{i}].secret"), &mut key.secret));
+        }
+        for (i, key) in self.server.oidc_keys.iter_mut().enumerate() {
+            out.push((
+                format!("server.oidc_keys[{i}].private_key"),
+                &mut key.private_key,
+            ));
         }
         out
     }

@@ -2,9 +2,13 @@
 //! ["{sub}/"]`): parsing, validation at load time, and expansion against a token's claims.
 //!
 //! `{` and `}` always delimit a claim name (`[A-Za-z0-9_.:-]+`); there is no escape. Expansion
-//! refuses an unknown or empty claim, and, in a bucket, a claim value that is not made of
-//! bucket-name characters: a claim can never smuggle a `*` into a bucket pattern or empty out a
-//! prefix.
+//! is one pass over the *template*: a substituted value is copied literally and never scanned
+//! again, so a value that looks like `{other}` (or like its own placeholder) stays that text.
+//! It fails closed: an unknown, empty or non-string claim is an error (the caller drops the
+//! scope; it never widens to the whole bucket). A claim value is one literal path piece: in a
+//! bucket it must be made of bucket-name characters (no `*` can reach a bucket pattern), in a
+//! prefix it must not contain `/`, `*`, `..` or control characters (it cannot climb out of, or
+//! reach across, the prefix the template fixes).
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +32,10 @@ pub enum TemplateError {
     MissingClaim(String),
     #[error("the claim `{0}` has characters not allowed in a bucket name")]
     ClaimNotBucketSafe(String),
+    #[error(
+        "the claim `{0}` has characters not allowed in a prefix piece ('/', '*', '..', controls)"
+    )]
+    ClaimNotPathSafe(String),
     #[error("the expanded bucket is invalid: {0}")]
     Pattern(PatternError),
 }
@@ -88,6 +96,13 @@ fn expand(
                 if bucket_safe && !value.bytes().all(safe) {
                     return Err(TemplateError::ClaimNotBucketSafe(name.to_owned()));
                 }
+                let path_unsafe = value.contains(['/', '*', '\\'])
+                    || value.contains("..")
+                    || value.chars().any(char::is_control);
+                if !bucket_safe && path_unsafe {
+                    return Err(TemplateError::ClaimNotPathSafe(name.to_owned()));
+                }
+                // Copied as is: the value is never parsed as a template.
                 out.push_str(&value);
             }
         }
@@ -168,13 +183,13 @@ mod tests {
         let claims = |owner: &'static str| {
             move |name: &str| match name {
                 "owner" => Some(owner.to_owned()),
-                "sub" => Some("repo:org/x".to_owned()),
+                "sub" => Some("repo:org-x".to_owned()),
                 _ => None,
             }
         };
         let scope = t.expand(&claims("org"));
         assert!(
-            scope.is_ok_and(|s| s.bucket.as_str() == "ci-org" && s.prefixes == ["repo:org/x/"])
+            scope.is_ok_and(|s| s.bucket.as_str() == "ci-org" && s.prefixes == ["repo:org-x/"])
         );
         assert_eq!(
             t.expand(&claims("*")),
@@ -186,11 +201,83 @@ mod tests {
         );
         let bad = ScopeTemplate {
             bucket: "CI-{owner}".into(),
-            ..t
+            ..t.clone()
         };
         assert!(matches!(
             bad.validate_bucket(),
             Err(TemplateError::Pattern(_))
         ));
+    }
+
+    fn claims<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    fn prefix_template(prefix: &str) -> ScopeTemplate {
+        ScopeTemplate {
+            bucket: "data".into(),
+            prefixes: vec![prefix.into()],
+            actions: ActionSet::read(),
+        }
+    }
+
+    #[test]
+    fn a_missing_claim_in_a_prefix_fails_instead_of_widening() {
+        let t = prefix_template("home/{user}/");
+        assert_eq!(
+            t.expand(&claims(&[])),
+            Err(TemplateError::MissingClaim("user".into()))
+        );
+        assert_eq!(
+            t.expand(&claims(&[("user", "")])),
+            Err(TemplateError::MissingClaim("user".into()))
+        );
+        // A prefix made of the claim alone can never become "" (the whole bucket).
+        let alone = prefix_template("{user}");
+        assert!(alone.expand(&claims(&[("user", "")])).is_err());
+    }
+
+    #[test]
+    fn a_value_that_looks_like_a_placeholder_is_never_expanded() {
+        let t = prefix_template("{a}/{b}/");
+        let scope = t
+            .expand(&claims(&[("a", "{b}"), ("b", "bee")]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(scope.prefixes, ["{b}/bee/"]);
+        // A value equal to its own placeholder terminates and stays literal.
+        let own = prefix_template("{name}/");
+        let scope = own
+            .expand(&claims(&[("name", "{name}")]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(scope.prefixes, ["{name}/"]);
+        // In a bucket, braces are not bucket characters: refused, not expanded.
+        let bucket = ScopeTemplate {
+            bucket: "ci-{a}".into(),
+            ..prefix_template("x/")
+        };
+        assert_eq!(
+            bucket.expand(&claims(&[("a", "{b}"), ("b", "bee")])),
+            Err(TemplateError::ClaimNotBucketSafe("a".into()))
+        );
+    }
+
+    #[test]
+    fn claim_values_are_one_literal_piece() {
+        let t = prefix_template("home/{user}/");
+        for bad in ["a/b", "..", "a..b", "*", "a*", "x\\y", "a\nb"] {
+            assert_eq!(
+                t.expand(&claims(&[("user", bad)])),
+                Err(TemplateError::ClaimNotPathSafe("user".into())),
+                "{bad:?}"
+            );
+        }
+        for ok in ["alice", "repo:org-x", "a.b", "{x}", "ü"] {
+            assert!(t.expand(&claims(&[("user", ok)])).is_ok(), "{ok:?}");
+        }
     }
 }

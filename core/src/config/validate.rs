@@ -9,6 +9,7 @@ use super::access::{CredentialConfig, MAX_SESSION_SECS, MIN_SESSION_SECS, RoleCo
 use super::bucket::{BackendConfig, BucketConfig, PASS_THROUGH, S3Auth, S3Backend};
 use super::check;
 use super::error::{ConfigError, ConfigErrorKind as K, index, key};
+use super::identity;
 use super::template::{self, ScopeTemplate};
 use super::{Config, Limits, ServerConfig};
 
@@ -36,6 +37,14 @@ pub(super) fn config(config: &Config) -> Result {
     for (i, bucket) in config.buckets.iter().enumerate() {
         let path = index("buckets", i);
         self::bucket(&path, bucket)?;
+        let oidc = matches!(&bucket.backend, BackendConfig::S3(s3) if s3.auth == S3Auth::Oidc);
+        if oidc && config.server.oidc_keys.is_empty() {
+            let why = "auth = \"oidc\" needs the gateway's signing keys: set [server] oidc_issuer and [[server.oidc_keys]]";
+            return Err(err(
+                key(&key(&path, "backend"), "auth"),
+                K::MissingKey(Some(why.into())),
+            ));
+        }
         if !names.insert(bucket.name.as_str()) {
             return Err(err(
                 key(&path, "name"),
@@ -55,7 +64,7 @@ pub(super) fn config(config: &Config) -> Result {
     let mut roles = HashSet::new();
     for (i, role) in config.roles.iter().enumerate() {
         let path = index("roles", i);
-        self::role(&path, role)?;
+        self::role(&path, role, &config.server)?;
         if !roles.insert(role.name.as_str()) {
             return Err(err(key(&path, "name"), K::DuplicateRole(role.name.clone())));
         }
@@ -69,7 +78,56 @@ fn server(server: &ServerConfig) -> Result {
         let path = index("server.virtual_host_domains", i);
         check::host_name(domain).map_err(|r| invalid(path, r))?;
     }
-    Ok(())
+    if let Some(path) = &server.sts_path {
+        identity::check_sts_path(path).map_err(|r| invalid("server.sts_path".into(), r))?;
+    }
+    let mut ids = HashSet::new();
+    for (i, k) in server.session_keys.iter().enumerate() {
+        let path = index("server.session_keys", i);
+        identity::check_key_id(&k.id, 32, b"_-").map_err(|r| invalid(key(&path, "id"), r))?;
+        if !ids.insert(k.id.as_str()) {
+            let why = format!("the key id `{}` is used twice", k.id);
+            return Err(invalid(key(&path, "id"), why));
+        }
+        identity::check_session_secret(&k.secret).map_err(|r| invalid(key(&path, "secret"), r))?;
+    }
+    for (i, url) in server.insecure_issuers.iter().enumerate() {
+        check::endpoint(url).map_err(|reason| {
+            let url = url.clone();
+            err(
+                index("server.insecure_issuers", i),
+                K::InvalidEndpoint { url, reason },
+            )
+        })?;
+    }
+    let mut ids = HashSet::new();
+    for (i, k) in server.oidc_keys.iter().enumerate() {
+        let path = index("server.oidc_keys", i);
+        identity::check_key_id(&k.id, 64, b"._-").map_err(|r| invalid(key(&path, "id"), r))?;
+        if !ids.insert(k.id.as_str()) {
+            let why = format!("the key id `{}` is used twice", k.id);
+            return Err(invalid(key(&path, "id"), why));
+        }
+        identity::check_oidc_key(k).map_err(|r| invalid(key(&path, "private_key"), r))?;
+    }
+    match (&server.oidc_issuer, server.oidc_keys.is_empty()) {
+        (Some(issuer), false) => check::issuer(issuer, server).map_err(|reason| {
+            let url = issuer.clone();
+            err(
+                "server.oidc_issuer".into(),
+                K::InvalidEndpoint { url, reason },
+            )
+        }),
+        (None, true) => Ok(()),
+        (Some(_), true) => Err(err(
+            "server.oidc_keys".into(),
+            K::MissingKey(Some("oidc_issuer needs at least one signing key".into())),
+        )),
+        (None, false) => Err(err(
+            "server.oidc_issuer".into(),
+            K::MissingKey(Some("oidc_keys need the issuer they sign as".into())),
+        )),
+    }
 }
 
 fn limits(limits: &Limits) -> Result {
@@ -137,6 +195,8 @@ fn s3_backend(path: &str, s3: &S3Backend, pass_through: bool) -> Result {
         ("secret_access_key", s3.secret_access_key.is_some()),
         ("role_arn", s3.role_arn.is_some()),
         ("sts_endpoint", s3.sts_endpoint.is_some()),
+        ("subject", s3.subject.is_some()),
+        ("audience", s3.audience.is_some()),
     ];
     let (auth, required, allowed): (_, &[&str], &[&str]) = match s3.auth {
         S3Auth::Static => (
@@ -145,7 +205,11 @@ fn s3_backend(path: &str, s3: &S3Backend, pass_through: bool) -> Result {
             &["access_key_id", "secret_access_key"],
         ),
         S3Auth::Anonymous => ("anonymous", &[], &[]),
-        S3Auth::Oidc => ("oidc", &["role_arn"], &["role_arn", "sts_endpoint"]),
+        S3Auth::Oidc => (
+            "oidc",
+            &["role_arn"],
+            &["role_arn", "sts_endpoint", "subject", "audience"],
+        ),
     };
     for (name, is_present) in present {
         if is_present && !allowed.contains(&name) {
@@ -172,6 +236,12 @@ fn s3_backend(path: &str, s3: &S3Backend, pass_through: bool) -> Result {
     }
     if let Some(url) = &s3.sts_endpoint {
         endpoint("sts_endpoint", url)?;
+    }
+    if let Some(subject) = &s3.subject {
+        nonempty(key(path, "subject"), subject, "the subject")?;
+    }
+    if let Some(audience) = &s3.audience {
+        nonempty(key(path, "audience"), audience, "the audience")?;
     }
     Ok(())
 }
@@ -217,14 +287,14 @@ fn scope_lists(path: &str, prefixes: &[String], no_actions: bool) -> Result {
     Ok(())
 }
 
-fn role(path: &str, role: &RoleConfig) -> Result {
+fn role(path: &str, role: &RoleConfig, server: &ServerConfig) -> Result {
     check::role_name(&role.name).map_err(|r| invalid(key(path, "name"), r))?;
     let issuers = key(path, "trusted_issuers");
     if role.trusted_issuers.is_empty() {
         return Err(invalid(issuers, "name at least one issuer".into()));
     }
     for (i, issuer) in role.trusted_issuers.iter().enumerate() {
-        check::issuer(issuer).map_err(|reason| {
+        check::issuer(issuer, server).map_err(|reason| {
             let url = issuer.clone();
             err(index(&issuers, i), K::InvalidEndpoint { url, reason })
         })?;

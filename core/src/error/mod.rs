@@ -40,6 +40,10 @@ pub enum Error {
     DisabledAccessKey,
     #[error("the provided token has expired")]
     ExpiredToken,
+    /// A session token that is malformed, foreign, tampered with, or presented with another
+    /// access key id.
+    #[error("the provided token is malformed or otherwise invalid")]
+    InvalidToken,
     #[error("the specified bucket does not exist")]
     NoSuchBucket,
     /// A CORS preflight the bucket's rules do not allow (the message says why).
@@ -124,6 +128,7 @@ impl Error {
             Self::Denied(_) | Self::DisabledAccessKey => C::AccessDenied,
             Self::InvalidAccessKeyId => C::InvalidAccessKeyId,
             Self::ExpiredToken => C::ExpiredToken,
+            Self::InvalidToken => C::InvalidToken,
             Self::NoSuchBucket => C::NoSuchBucket,
             // S3 answers `403 AccessForbidden`, a code the table does not have: `AccessDenied`
             // has the same status.

@@ -1,9 +1,16 @@
 //! Authentication: who sent the request. No signature at all is the anonymous caller; a
 //! SigV4 header or presigned query is verified against the credential registry (constant-time
 //! comparison, scope, time and expiry checks live in `sigv4`).
+//!
+//! An access key id that is not a static key, presented with a session token
+//! (`x-amz-security-token` / `X-Amz-Security-Token`), is a temporary key from STS: the token is
+//! opened with the session key ring (it must be bound to that very access key id), the
+//! signature is verified with the secret sealed inside, and then, and only then, its expiry is
+//! told (`ExpiredToken`). A token that does not open is `InvalidToken`.
 
 use crate::authz::Identity;
 use crate::error::Error;
+use crate::identity::session::SessionKeyRing;
 use crate::registry::{CredentialRegistry, KeyStatus};
 use crate::sigv4::{self, AuthRequest, ParsedAuth, PayloadMode, Verified, VerifyPolicy};
 
@@ -40,6 +47,7 @@ pub fn authenticate(
     head: &RequestHead,
     query: &[(String, String)],
     credentials: &dyn CredentialRegistry,
+    sessions: Option<&SessionKeyRing>,
     regions: &[String],
     service: &str,
 ) -> Result<Authenticated, Error> {
@@ -55,14 +63,27 @@ pub fn authenticate(
             signature: None,
         });
     };
-    let stored = credentials
-        .lookup_key(&parsed.access_key_id)
-        .ok_or(Error::InvalidAccessKeyId)?;
     let policy = VerifyPolicy {
         now: head.now,
         regions,
         service,
         max_skew_secs: sigv4::DEFAULT_MAX_SKEW_SECS,
+    };
+    let Some(stored) = credentials.lookup_key(&parsed.access_key_id) else {
+        let (Some(token), Some(sessions)) = (parsed.security_token.as_deref(), sessions) else {
+            return Err(Error::InvalidAccessKeyId);
+        };
+        let session = sessions
+            .open(token, &parsed.access_key_id)
+            .map_err(|_| Error::InvalidToken)?;
+        let verified = sigv4::verify(&req, &parsed, &session.secret_access_key, &policy)?;
+        if head.now.secs() >= session.exp {
+            return Err(Error::ExpiredToken);
+        }
+        return Ok(Authenticated {
+            identity: session.identity(),
+            signature: Some(SignedRequest { parsed, verified }),
+        });
     };
     let verified = sigv4::verify(&req, &parsed, stored.secret_access_key.expose(), &policy)?;
     // The key's state is told only to whoever proved they hold its secret.

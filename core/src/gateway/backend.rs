@@ -11,6 +11,7 @@ use crate::codec::path::{encode_component, encode_key, path_style};
 use crate::codec::scalar::DateTime;
 use crate::config::{Addressing, BackendConfig, S3Auth, S3Backend};
 use crate::error::Error;
+use crate::identity::federation::TemporaryCredentials;
 use crate::policy::headers::{RequestAction, is_signed, request_rule};
 use crate::s3::S3Request;
 use crate::sigv4::{self, SigningCredentials};
@@ -36,6 +37,8 @@ pub struct BackendCall<'a> {
     /// The backend signature's payload hash.
     pub payload_hash: &'a str,
     pub now: DateTime,
+    /// The temporary credentials of a backend with `auth = "oidc"`.
+    pub federated: Option<&'a TemporaryCredentials>,
 }
 
 /// Builds the backend request.
@@ -54,13 +57,7 @@ pub fn build(call: &BackendCall<'_>) -> Result<BackendRequest, Error> {
         strip_aws_chunked(&mut out.headers);
     }
     match call.backend {
-        BackendConfig::S3(s3) => http_request(
-            s3,
-            call.request.operation(),
-            out,
-            call.payload_hash,
-            call.now,
-        ),
+        BackendConfig::S3(s3) => http_request(s3, call, out),
         BackendConfig::Local(_) | BackendConfig::Memory(_) | BackendConfig::R2(_) => {
             Ok(BackendRequest {
                 kind: BackendKind::Embedded {
@@ -126,11 +123,10 @@ pub fn encode_query(pairs: &[(String, String)]) -> String {
 
 fn http_request(
     s3: &S3Backend,
-    operation: crate::s3::S3Operation,
+    call: &BackendCall<'_>,
     out: OutboundRequest,
-    payload_hash: &str,
-    now: DateTime,
 ) -> Result<BackendRequest, Error> {
+    let (operation, payload_hash, now) = (call.request.operation(), call.payload_hash, call.now);
     let endpoint: Uri = s3
         .endpoint
         .parse()
@@ -165,46 +161,56 @@ fn http_request(
         HOST,
         HeaderValue::from_str(&host).map_err(|_| Error::Internal("bad backend host".into()))?,
     );
-    match s3.auth {
-        S3Auth::Static => {
-            let (Some(access_key_id), Some(secret)) = (
-                &s3.access_key_id,
-                s3.secret_access_key.as_ref().and_then(|s| s.value()),
-            ) else {
+    let (access_key_id, secret, session_token) = match s3.auth {
+        S3Auth::Anonymous => (None, None, None),
+        S3Auth::Static => match (
+            &s3.access_key_id,
+            s3.secret_access_key.as_ref().and_then(|s| s.value()),
+        ) {
+            (Some(id), Some(secret)) => (Some(id.as_str()), Some(secret.expose()), None),
+            _ => {
                 return Err(Error::Internal(
                     "backend credentials are not resolved".into(),
                 ));
-            };
-            let sign: Vec<HeaderName> = headers
-                .keys()
-                .filter(|n| is_signed(n.as_str()))
-                .cloned()
-                .collect();
-            let sign: Vec<&str> = sign.iter().map(HeaderName::as_str).collect();
-            let creds = SigningCredentials {
-                access_key_id,
-                secret_access_key: secret.expose(),
-                session_token: None,
-            };
-            sigv4::sign_request(
-                out.method.as_str(),
-                &path,
-                &out.query,
-                &mut headers,
-                &sign,
-                payload_hash,
-                &creds,
-                &s3.region,
-                "s3",
-                now,
-            )?;
-        }
-        S3Auth::Anonymous => {}
-        S3Auth::Oidc => {
-            return Err(Error::NotImplemented(
-                "backends with auth = \"oidc\" need the STS federation (not built yet)",
-            ));
-        }
+            }
+        },
+        S3Auth::Oidc => match call.federated {
+            Some(c) => (
+                Some(c.access_key_id.as_str()),
+                Some(c.secret_access_key.expose()),
+                Some(c.session_token.as_str()),
+            ),
+            None => {
+                return Err(Error::BackendUnavailable(
+                    "the backend's temporary credentials are not available".into(),
+                ));
+            }
+        },
+    };
+    if let (Some(access_key_id), Some(secret)) = (access_key_id, secret) {
+        let sign: Vec<HeaderName> = headers
+            .keys()
+            .filter(|n| is_signed(n.as_str()))
+            .cloned()
+            .collect();
+        let sign: Vec<&str> = sign.iter().map(HeaderName::as_str).collect();
+        let creds = SigningCredentials {
+            access_key_id,
+            secret_access_key: secret,
+            session_token,
+        };
+        sigv4::sign_request(
+            out.method.as_str(),
+            &path,
+            &out.query,
+            &mut headers,
+            &sign,
+            payload_hash,
+            &creds,
+            &s3.region,
+            "s3",
+            now,
+        )?;
     }
     Ok(BackendRequest {
         kind: BackendKind::Http,

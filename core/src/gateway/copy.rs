@@ -34,6 +34,7 @@ pub(crate) fn same_store(target: &BackendConfig, source: &BackendConfig) -> bool
                 && a.region == b.region
                 && a.auth == b.auth
                 && a.access_key_id == b.access_key_id
+                && a.role_arn == b.role_arn
         }
         (
             BackendConfig::Local(_) | BackendConfig::Memory(_),
@@ -117,6 +118,9 @@ impl Inner {
             extra_headers: HeaderMap::new(),
             payload_hash: crate::sigv4::EMPTY_SHA256,
             now: call.head.now,
+            federated: self
+                .federated_for(&source_target, call.head.now)?
+                .as_deref(),
         })?;
         let inner = Arc::clone(self);
         let then = move |status: StatusCode, headers: &HeaderMap| -> PipeNext {
@@ -172,6 +176,7 @@ impl Inner {
             extra_headers: HeaderMap::new(),
             payload_hash: PayloadMode::UNSIGNED,
             now: call.head.now,
+            federated: self.federated_for(target, call.head.now)?.as_deref(),
         })?;
         let (now, request_id) = (call.head.now, call.head.request_id.clone());
         let response = ResponseMode::Rewrite {

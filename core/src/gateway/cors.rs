@@ -228,6 +228,11 @@ pub(crate) fn with_cors(plan: Plan, cors: Option<HeaderMap>) -> Plan {
                 }),
             }))
         }
+        Plan::Fetch(mut fetch) => {
+            let then = fetch.then;
+            fetch.then = Box::new(move |result| with_cors(then(result), Some(cors)));
+            Plan::Fetch(fetch)
+        }
     }
 }
 

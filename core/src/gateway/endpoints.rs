@@ -6,6 +6,7 @@
 //! matchit (a radix tree) does the path matching; S3 bucket names can never collide with
 //! these paths because they cannot start with `.` and the root only carries S3 list calls.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use http::Method;
@@ -24,14 +25,27 @@ pub trait RouteHandler: Send + Sync {
 
 /// One route: a path pattern, the methods it answers, and the handler.
 pub struct Endpoint {
-    pub path: &'static str,
+    pub path: Cow<'static, str>,
     pub methods: &'static [Method],
     pub handler: Arc<dyn RouteHandler>,
 }
 
-/// Something that adds endpoints (the STS service, the OIDC provider, …).
+/// Something that adds endpoints (the STS service, the OIDC provider, …), and may hand the
+/// gateway what its own pipeline needs from it.
 pub trait Extension {
     fn endpoints(&self) -> Vec<Endpoint>;
+
+    /// The key ring that opens the session tokens this extension mints (STS): requests
+    /// signed with a temporary key authenticate through it.
+    fn session_keys(&self) -> Option<Arc<crate::identity::session::SessionKeyRing>> {
+        None
+    }
+
+    /// Where backends with `auth = "oidc"` get their temporary credentials (the OIDC
+    /// provider).
+    fn backend_credentials(&self) -> Option<Arc<crate::identity::federation::Federation>> {
+        None
+    }
 }
 
 /// Why registration failed.
@@ -49,7 +63,7 @@ type Handlers = Vec<(Vec<Method>, Arc<dyn RouteHandler>)>;
 pub struct EndpointRouter {
     router: matchit::Router<Handlers>,
     /// Patterns already inserted, so several methods can share one path.
-    paths: Vec<&'static str>,
+    paths: Vec<String>,
 }
 
 impl EndpointRouter {
@@ -68,19 +82,19 @@ impl EndpointRouter {
     /// Adds one endpoint; several endpoints may share a path with different methods.
     pub fn add(&mut self, endpoint: Endpoint) -> Result<(), EndpointError> {
         let conflict = |message: String| EndpointError::Conflict {
-            path: endpoint.path.to_owned(),
+            path: endpoint.path.to_string(),
             message,
         };
-        if !self.paths.contains(&endpoint.path) {
+        if !self.paths.iter().any(|p| *p == endpoint.path) {
             self.router
-                .insert(endpoint.path, Vec::new())
+                .insert(endpoint.path.to_string(), Vec::new())
                 .map_err(|e| conflict(e.to_string()))?;
-            self.paths.push(endpoint.path);
+            self.paths.push(endpoint.path.to_string());
         }
         // Looking a pattern up as a path finds the pattern itself (`{id}` matches `{id}`).
         let entry = self
             .router
-            .at_mut(endpoint.path)
+            .at_mut(&endpoint.path)
             .map_err(|e| conflict(e.to_string()))?;
         entry
             .value
@@ -141,22 +155,22 @@ mod tests {
         fn endpoints(&self) -> Vec<Endpoint> {
             vec![
                 Endpoint {
-                    path: "/.well-known/jwks.json",
+                    path: "/.well-known/jwks.json".into(),
                     methods: &[Method::GET],
                     handler: Arc::new(Fixed("jwks", true)),
                 },
                 Endpoint {
-                    path: "/",
+                    path: "/".into(),
                     methods: &[Method::GET],
                     handler: Arc::new(Fixed("declines", false)),
                 },
                 Endpoint {
-                    path: "/",
+                    path: "/".into(),
                     methods: &[Method::POST],
                     handler: Arc::new(Fixed("sts", true)),
                 },
                 Endpoint {
-                    path: "/.keys/{id}",
+                    path: "/.keys/{id}".into(),
                     methods: &[Method::GET],
                     handler: Arc::new(Fixed("key", true)),
                 },

@@ -19,11 +19,13 @@ mod copy;
 mod cors;
 mod delete_objects;
 pub mod endpoints;
+mod federated;
 pub mod namespace;
 pub mod plan;
 pub mod request;
 mod s3;
 mod service;
+pub mod summary;
 
 use std::sync::Arc;
 
@@ -31,13 +33,16 @@ use http::Method;
 
 pub use endpoints::{Endpoint, EndpointError, EndpointRouter, Extension, RouteHandler};
 pub use plan::{
-    BackendKind, BackendRequest, BodyDecoding, Forward, NeedsBody, Pipe, PipeNext, Plan, Reframe,
-    RequestBody, Response, ResponseMode,
+    BackendKind, BackendRequest, BodyDecoding, Fetch, FetchContinuation, FetchError, FetchRequest,
+    FetchResponse, Forward, NeedsBody, Pipe, PipeNext, Plan, Reframe, RequestBody, Response,
+    ResponseMode,
 };
 pub use request::RequestHead;
 
 use crate::config::{Config, Limits};
 use crate::error::{Error, ErrorContext, error_response};
+use crate::identity::federation::Federation;
+use crate::identity::session::SessionKeyRing;
 use crate::registry::{BucketRegistry, CredentialRegistry};
 
 /// The settings the gateway runs with, from `[server]` and `[limits]`.
@@ -66,6 +71,10 @@ pub(crate) struct Inner {
     pub buckets: Arc<dyn BucketRegistry + Send + Sync>,
     pub credentials: Arc<dyn CredentialRegistry + Send + Sync>,
     pub endpoints: EndpointRouter,
+    /// Opens session tokens (from the STS extension).
+    pub sessions: Option<Arc<SessionKeyRing>>,
+    /// Backend credentials for `auth = "oidc"` (from the OIDC provider extension).
+    pub federation: Option<Arc<Federation>>,
 }
 
 /// Builds a [`Gateway`]: settings, registries, then extensions' endpoints.
@@ -74,9 +83,17 @@ pub struct GatewayBuilder {
 }
 
 impl GatewayBuilder {
-    /// Registers every endpoint of an extension (STS, the OIDC provider, health, …).
+    /// Registers every endpoint of an extension (STS, the OIDC provider, health, …), and
+    /// takes what it hands the gateway (STS's session key ring, the OIDC provider's backend
+    /// credentials).
     pub fn extension(mut self, extension: &dyn Extension) -> Result<Self, EndpointError> {
         self.inner.endpoints.register(extension)?;
+        if let Some(keys) = extension.session_keys() {
+            self.inner.sessions = Some(keys);
+        }
+        if let Some(federation) = extension.backend_credentials() {
+            self.inner.federation = Some(federation);
+        }
         Ok(self)
     }
 
@@ -105,6 +122,8 @@ impl Gateway {
                 buckets,
                 credentials,
                 endpoints: EndpointRouter::new(),
+                sessions: None,
+                federation: None,
             },
         }
     }

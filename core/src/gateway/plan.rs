@@ -6,6 +6,10 @@
 //!               ─▶ Forward(forward)                  send forward.request to the backend with
 //!                                                    forward.body; relay or rewrite the answer
 //!               ─▶ NeedsBody { limit, decode, then } read ≤ limit bytes (decoded), call then(body)
+//!               ─▶ Pipe(pipe)                        stream a backend's answer into another
+//!               ─▶ Fetch(fetch)                      a small buffered HTTP exchange (OIDC
+//!                                                    discovery, a JWKS, a backend's STS), then
+//!                                                    call then(result) for the next plan
 //! ```
 
 use bytes::Bytes;
@@ -49,6 +53,8 @@ pub enum Plan {
     NeedsBody(NeedsBody),
     /// Stream one backend's answer into another backend (a copy across backends).
     Pipe(Box<Pipe>),
+    /// Make a small HTTP request of the gateway's own, then continue with its answer.
+    Fetch(Box<Fetch>),
 }
 
 impl std::fmt::Debug for Plan {
@@ -68,6 +74,11 @@ impl std::fmt::Debug for Plan {
                 .debug_tuple("Pipe")
                 .field(&p.source.method)
                 .field(&p.source.url)
+                .finish(),
+            Self::Fetch(fetch) => f
+                .debug_tuple("Fetch")
+                .field(&fetch.request.method)
+                .field(&fetch.request.url)
                 .finish(),
         }
     }
@@ -222,4 +233,69 @@ pub type PipeContinuation = Box<dyn FnOnce(StatusCode, &HeaderMap) -> PipeNext +
 pub enum PipeNext {
     Write(Box<Forward>),
     Respond(Response),
+}
+
+/// A request the gateway makes for itself: a GET of an OIDC discovery document or a JWKS, a
+/// POST of `AssumeRoleWithWebIdentity` to a backend's STS. Small and buffered both ways.
+#[derive(Clone, Debug)]
+pub struct FetchRequest {
+    /// `GET` or `POST`.
+    pub method: Method,
+    /// An absolute `http` or `https` URL.
+    pub url: String,
+    /// Headers to send; the runtime adds `host` and `content-length`.
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// A fetch's answer: any status (a 4xx is an answer, not an error), its headers and body.
+pub type FetchResponse = (StatusCode, HeaderMap, Bytes);
+
+/// Why a fetch produced no answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("cannot reach {0}")]
+    Unavailable(String),
+    #[error("no answer in time")]
+    Timeout,
+    #[error("the answer is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("the exchange broke: {0}")]
+    Protocol(String),
+    /// The runtime cannot make requests of its own.
+    #[error("this runtime does not make requests of its own")]
+    Unsupported,
+}
+
+/// The continuation after a fetch.
+pub type FetchContinuation = Box<dyn FnOnce(Result<FetchResponse, FetchError>) -> Plan + Send>;
+
+/// Make `request`, read at most `limit` bytes of the answer (more is
+/// [`FetchError::TooLarge`]), and hand the result to `then`.
+pub struct Fetch {
+    pub request: FetchRequest,
+    pub limit: u64,
+    /// Fetches with the same key may share one exchange: a runtime that has one in flight for
+    /// this key may wait for it and hand every waiter a copy of its answer instead of sending
+    /// again (the native runtime does). This is how concurrent cold misses of the gateway's
+    /// caches (a JWKS, a backend credential) make one request. Runtimes may ignore it.
+    pub coalesce: Option<String>,
+    pub then: FetchContinuation,
+}
+
+impl Fetch {
+    /// A plan that fetches and continues.
+    pub fn plan(
+        request: FetchRequest,
+        limit: u64,
+        coalesce: Option<String>,
+        then: impl FnOnce(Result<FetchResponse, FetchError>) -> Plan + Send + 'static,
+    ) -> Plan {
+        Plan::Fetch(Box::new(Fetch {
+            request,
+            limit,
+            coalesce,
+            then: Box::new(then),
+        }))
+    }
 }

@@ -54,6 +54,15 @@ pub(crate) struct S3Call {
 impl Inner {
     /// Everything up to the body: may ask the runtime for a small body first.
     pub(crate) fn resolve_s3(self: &Arc<Self>, head: RequestHead) -> Result<Plan, Error> {
+        self.resolve_s3_at(head, 0)
+    }
+
+    /// [`Self::resolve_s3`], after `depth` credential exchanges for this request.
+    pub(crate) fn resolve_s3_at(
+        self: &Arc<Self>,
+        head: RequestHead,
+        depth: u8,
+    ) -> Result<Plan, Error> {
         let path = address(
             head.header("host"),
             &head.raw_path,
@@ -67,7 +76,19 @@ impl Inner {
             headers: &head.headers,
         })?;
         let regions = std::slice::from_ref(&self.settings.region);
-        let auth = authenticate(&head, &query, self.credentials.as_ref(), regions, "s3")?;
+        let auth = authenticate(
+            &head,
+            &query,
+            self.credentials.as_ref(),
+            self.sessions.as_deref(),
+            regions,
+            "s3",
+        )?;
+        // Backends with `auth = "oidc"` get their credentials before anything else (a body
+        // cannot be read twice); the request is resolved again once they are there.
+        if let Some(plan) = self.ensure_backend_credentials(&head, &path, &auth, depth)? {
+            return Ok(plan);
+        }
         let call = S3Call {
             head,
             path,
@@ -234,6 +255,7 @@ impl Inner {
             extra_headers,
             payload_hash: &payload_hash,
             now: call.head.now,
+            federated: self.federated_for(target, call.head.now)?.as_deref(),
         })?;
         // A buffered body goes to the backend exactly as chosen above (for one sent unchanged,
         // its Content-MD5 and checksums still hold).

@@ -38,6 +38,7 @@ fn call<'a>(
         extra_headers: HeaderMap::new(),
         payload_hash: "UNSIGNED-PAYLOAD",
         now: DateTime::from_secs(1_700_000_000),
+        federated: None,
     }
 }
 
