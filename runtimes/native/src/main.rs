@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use multistore::cli::{Cli, run};
 
 fn main() -> ExitCode {
-    multistore::run(&multistore::Cli::parse())
+    run(Cli::parse())
 }

@@ -1,0 +1,144 @@
+//! The access record of one request: written (one log line under the `access` target, the
+//! request metrics, the in-flight gauge) when the request is really over — when its response
+//! body has been sent, has failed, or was dropped because the client went away — not when
+//! the response head is ready. So a streamed download counts as in flight while it streams,
+//! its `duration_ms` covers the body, and `bytes_out` counts the bytes actually sent.
+
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::Method;
+use http_body::{Body as _, Frame, SizeHint};
+use http_body_util::BodyExt as _;
+
+use super::State;
+use crate::execute::body::{Body, BoxError};
+
+/// What the access-log line says; written on drop.
+pub struct AccessRecord {
+    state: Arc<State>,
+    started: Instant,
+    pub request_id: String,
+    pub operation: &'static str,
+    pub bucket: String,
+    pub key: String,
+    pub principal: String,
+    pub method: Method,
+    pub client: IpAddr,
+    /// The response status; 0 while there is none.
+    pub status: u16,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// The response did not go out whole (no response, a broken body, or the client left).
+    pub aborted: bool,
+}
+
+impl AccessRecord {
+    /// Starts the record of a request (and counts it in flight).
+    pub fn start(state: &Arc<State>, request_id: String, method: Method, client: IpAddr) -> Self {
+        state.metrics.in_flight.inc();
+        Self {
+            state: Arc::clone(state),
+            started: Instant::now(),
+            request_id,
+            operation: "-",
+            bucket: "-".into(),
+            key: "-".into(),
+            principal: "anonymous".into(),
+            method,
+            client,
+            status: 0,
+            bytes_in: 0,
+            bytes_out: 0,
+            aborted: true,
+        }
+    }
+
+    /// The response's body, which completes this record when it ends or is dropped.
+    pub fn track(mut self, status: u16, body: Body) -> Body {
+        self.status = status;
+        Tracked {
+            inner: body,
+            record: Some(self),
+        }
+        .boxed_unsync()
+    }
+}
+
+impl Drop for AccessRecord {
+    fn drop(&mut self) {
+        let metrics = &self.state.metrics;
+        metrics.record(self.operation, self.status, self.bytes_in, self.bytes_out);
+        metrics.in_flight.dec();
+        tracing::info!(
+            target: "access",
+            request_id = %self.request_id,
+            operation = self.operation,
+            bucket = %self.bucket,
+            key = %self.key,
+            principal = %self.principal,
+            method = %self.method,
+            status = self.status,
+            bytes_in = self.bytes_in,
+            bytes_out = self.bytes_out,
+            duration_ms = self.started.elapsed().as_secs_f64() * 1000.0,
+            client = %self.client,
+            aborted = self.aborted,
+        );
+    }
+}
+
+/// A response body that counts what it yields and completes its record at the end.
+struct Tracked {
+    inner: Body,
+    record: Option<AccessRecord>,
+}
+
+impl http_body::Body for Tracked {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let (Some(data), Some(record)) = (frame.data_ref(), this.record.as_mut()) {
+                    record.bytes_out += data.len() as u64;
+                }
+            }
+            Poll::Ready(Some(Err(_))) => drop(this.record.take()),
+            Poll::Ready(None) => {
+                if let Some(mut record) = this.record.take() {
+                    record.aborted = false;
+                }
+            }
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        // hyper need not poll a body that says it is over (an empty one, a HEAD answer).
+        if let Some(mut record) = self.record.take() {
+            record.aborted = !self.inner.is_end_stream();
+        }
+    }
+}
