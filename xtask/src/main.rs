@@ -5,6 +5,7 @@
 //!
 //! - [`codegen`] regenerates (or, with `--check`, verifies) `core/src/generated/`;
 //! - [`test`] is the single test command the README and `.ci/run` use;
+//! - [`worker`] builds, runs, deploys and smoke-tests the Cloudflare Worker;
 //! - [`pending`] holds the tasks that are announced but not written yet.
 //!
 //! Tasks find the repository through [`repo_root`], never through the current directory.
@@ -15,6 +16,8 @@ mod deptree;
 mod models;
 mod pending;
 mod test;
+mod tools;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,8 +44,8 @@ enum Task {
     Fuzz,
     /// Run the benchmarks (not implemented yet: issue #9).
     Bench,
-    /// Build the Cloudflare Worker bundle (not implemented yet: issue #5).
-    Worker,
+    /// The Cloudflare Worker: build | dev | deploy | smoke.
+    Worker(worker::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,7 +58,7 @@ fn main() -> ExitCode {
         Task::Conformance => return pending::not_implemented(7),
         Task::Fuzz => return pending::not_implemented(8),
         Task::Bench => return pending::not_implemented(9),
-        Task::Worker => return pending::not_implemented(5),
+        Task::Worker(args) => worker::run(&root, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,7 +1,7 @@
 //! Tasks that `cargo xtask --help` announces but that are not written yet.
 //!
 //! Each one exits with status 2 and names the issue that will implement it. When a task lands,
-//! give it its own module (`conformance.rs`, `fuzz.rs`, `bench.rs`, `worker.rs`), dispatch to it
+//! give it its own module (`conformance.rs`, `fuzz.rs`, `bench.rs`), dispatch to it
 //! from `main.rs`, and drop its arm here.
 
 use std::process::ExitCode;

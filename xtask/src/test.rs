@@ -127,7 +127,10 @@ fn codegen_check(root: &Path, env: &ChildEnv) -> anyhow::Result<()> {
 }
 
 fn tests(_root: &Path, env: &ChildEnv) -> anyhow::Result<()> {
-    cargo::run(&mut env.cargo(&["test", "--workspace"]))
+    let moto = crate::tools::ensure_moto()?;
+    let mut command = env.cargo(&["test", "--workspace"]);
+    command.env(crate::tools::MOTO_ENV, moto);
+    cargo::run(&mut command)
 }
 
 /// The ignored-by-default generality test: every operation of the official S3 model is

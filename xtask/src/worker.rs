@@ -1,0 +1,790 @@
+//! `cargo xtask worker build | dev | deploy | smoke`: the Cloudflare Worker, built and run
+//! with nothing but the package registries (no downloads from GitHub or Cloudflare).
+//!
+//! ```text
+//! build   cargo build -p multistore-worker --target wasm32-unknown-unknown --release
+//!         wasm-bindgen --target module (the CLI at the Cargo.lock version, installed if needed)
+//!         + the entry module            ─▶ runtimes/worker/build/{entry.mjs,index.js,index_bg.wasm,snippets/}
+//! dev     build, then wrangler dev --ip 127.0.0.1 (R2 simulated on disk)
+//! deploy  build, then wrangler deploy
+//! smoke   build, s3s-fs (an S3 backend) + wrangler dev with an R2 binding, on free 127.0.0.1
+//!         ports; runtimes/worker/smoke/smoke.py (boto3 and the aws CLI) against both; stop all
+//! ```
+//!
+//! Tools live in a cache outside the repository (`$MULTISTORE_CACHE`, default
+//! `~/.cache/multistore`): `tools/bin/{wasm-bindgen,s3s-fs}` from `cargo install`, and
+//! `npm/node_modules/.bin/wrangler` from `npm install wrangler@4.86.0` (the last wrangler that
+//! runs on Node 20). Each is installed only when missing or at the wrong version, so every run
+//! after the first only rebuilds what changed.
+//!
+//! The smoke test uses `wrangler dev` rather than a hand-written workerd capnp config: wrangler
+//! provides the local R2 simulation (miniflare's), which a bare workerd does not have, and it
+//! is what developers run, so the test covers the same path.
+
+use std::ffi::OsString;
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use clap::Subcommand;
+
+use crate::cargo::{self, ChildEnv};
+
+/// The wrangler that runs on Node 20 (later ones need Node 22).
+const WRANGLER_VERSION: &str = "4.86.0";
+/// The s3s-fs that builds on Rust 1.95 (later ones need 1.96).
+const S3S_FS_VERSION: &str = "0.14.1";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The crate's wasm artifact name.
+const WASM_FILE: &str = "multistore_worker.wasm";
+
+/// Options of `cargo xtask worker`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Action,
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Build the Worker (wasm32 release, wasm-bindgen glue, entry module) into runtimes/worker/build/.
+    Build,
+    /// Build, then run the Worker locally with `wrangler dev` on 127.0.0.1.
+    Dev {
+        /// The port to listen on.
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+        /// More arguments for `wrangler dev`, after `--`.
+        #[arg(last = true)]
+        wrangler: Vec<String>,
+    },
+    /// Build, then `wrangler deploy` (needs CLOUDFLARE_API_TOKEN or `wrangler login`).
+    Deploy {
+        /// More arguments for `wrangler deploy`, after `--` (e.g. `--dry-run`).
+        #[arg(last = true)]
+        wrangler: Vec<String>,
+    },
+    /// Build, start the Worker with an s3s-fs backend and an R2 binding, run S3 clients against it.
+    Smoke,
+}
+
+/// Runs `cargo xtask worker …`.
+pub(crate) fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
+    let env = ChildEnv::from_process(root);
+    let paths = Paths::new(root);
+    match &args.command {
+        Action::Build => build(&paths, &env).map(|_| ()),
+        Action::Dev { port, wrangler } => dev(&paths, &env, *port, wrangler),
+        Action::Deploy { wrangler } => deploy(&paths, &env, wrangler),
+        Action::Smoke => smoke(&paths, &env),
+    }
+}
+
+/// Where things are.
+struct Paths {
+    root: PathBuf,
+    /// `$MULTISTORE_CACHE` or `~/.cache/multistore`.
+    cache: PathBuf,
+    /// The cargo target directory children use.
+    target: PathBuf,
+    /// `runtimes/worker`.
+    crate_dir: PathBuf,
+}
+
+impl Paths {
+    fn new(root: &Path) -> Self {
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from);
+        let cache = std::env::var_os("MULTISTORE_CACHE")
+            .filter(|c| !c.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".cache/multistore")))
+            .unwrap_or_else(|| root.join("target/multistore-cache"));
+        // The same rule as ChildEnv: an explicit CARGO_TARGET_DIR, else the shared cache.
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .filter(|t| !t.is_empty())
+            .map(|t| root.join(PathBuf::from(t)))
+            .or_else(|| home.map(|h| h.join(".cache/multistore/target")))
+            .unwrap_or_else(|| root.join("target"));
+        Self {
+            root: root.to_path_buf(),
+            crate_dir: root.join("runtimes/worker"),
+            cache,
+            target,
+        }
+    }
+
+    fn tools(&self) -> PathBuf {
+        self.cache.join("tools")
+    }
+
+    fn tool(&self, name: &str) -> PathBuf {
+        self.tools().join("bin").join(name)
+    }
+
+    fn npm(&self) -> PathBuf {
+        self.cache.join("npm")
+    }
+
+    fn build_dir(&self) -> PathBuf {
+        self.crate_dir.join("build")
+    }
+
+    /// wrangler's own config and logs (kept out of `~/.config`).
+    fn xdg_config(&self) -> PathBuf {
+        self.cache.join("worker/xdg-config")
+    }
+}
+
+/// What `build` produced.
+struct Bundle {
+    entry: PathBuf,
+}
+
+// ---------------------------------------------------------------------------------------- build
+
+fn build(paths: &Paths, env: &ChildEnv) -> anyhow::Result<Bundle> {
+    let started = Instant::now();
+    let version = locked_version(&paths.root, "wasm-bindgen")?;
+    cargo::run(&mut env.cargo(&[
+        "build",
+        "-p",
+        "multistore-worker",
+        "--target",
+        WASM_TARGET,
+        "--release",
+    ]))?;
+    let wasm = paths
+        .target
+        .join(WASM_TARGET)
+        .join("release")
+        .join(WASM_FILE);
+    ensure!(wasm.is_file(), "the build produced no {}", wasm.display());
+    let bindgen = wasm_bindgen(paths, env, &version)?;
+
+    let out = paths.build_dir();
+    if out.exists() {
+        fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
+    }
+    fs::create_dir_all(&out)?;
+    let mut command = Command::new(&bindgen);
+    command
+        .args([
+            "--target",
+            "module",
+            "--out-name",
+            "index",
+            "--no-typescript",
+            "--out-dir",
+        ])
+        .arg(&out)
+        .arg(&wasm);
+    cargo::run(&mut command)?;
+
+    // workerd imports a wasm module as a default import; wasm-bindgen writes a source-phase
+    // import (`import source wasm from …`), which worker-build rewrites the same way.
+    let glue = out.join("index.js");
+    let text =
+        fs::read_to_string(&glue).with_context(|| format!("cannot read {}", glue.display()))?;
+    fs::write(&glue, fix_wasm_import(&text))?;
+    let entry = out.join("entry.mjs");
+    fs::write(&entry, ENTRY_MODULE)?;
+
+    let raw = file_size(&wasm)?;
+    let bound = file_size(&out.join("index_bg.wasm"))?;
+    let gzipped = gzip_size(&out.join("index_bg.wasm"));
+    println!(
+        "worker bundle: {} ({:.1}s)\n  wasm: {} raw from cargo, {} after wasm-bindgen{}",
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        kib(raw),
+        kib(bound),
+        gzipped
+            .map(|g| format!(", {} gzipped (what Cloudflare's size limit counts)", kib(g)))
+            .unwrap_or_default(),
+    );
+    Ok(Bundle { entry })
+}
+
+/// The module wrangler and workerd load: the wasm-bindgen glue behind a module worker's
+/// default export.
+const ENTRY_MODULE: &str = r#"// Written by `cargo xtask worker build`.
+import * as worker from "./index.js";
+
+export default {
+  fetch(request, env, ctx) {
+    return worker.fetch(request, env, ctx);
+  },
+};
+"#;
+
+/// `import source x from "…wasm"` → `import x from "…wasm"`.
+fn fix_wasm_import(glue: &str) -> String {
+    glue.lines()
+        .map(|line| match line.strip_prefix("import source ") {
+            Some(rest) => format!("import {rest}"),
+            None => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn file_size(path: &Path) -> anyhow::Result<u64> {
+    Ok(fs::metadata(path)
+        .with_context(|| format!("cannot stat {}", path.display()))?
+        .len())
+}
+
+/// The size of `gzip -9` of a file, when gzip is installed.
+fn gzip_size(path: &Path) -> Option<u64> {
+    let out = Command::new("gzip").arg("-9c").arg(path).output().ok()?;
+    out.status.success().then_some(out.stdout.len() as u64)
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.0} KiB", bytes as f64 / 1024.0)
+}
+
+/// The version of `package` in the workspace's Cargo.lock.
+fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
+    #[derive(serde::Deserialize)]
+    struct Lock {
+        package: Vec<Package>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Package {
+        name: String,
+        version: String,
+    }
+    let path = root.join("Cargo.lock");
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let lock: Lock =
+        toml::from_str(&text).with_context(|| format!("{} does not parse", path.display()))?;
+    let versions: Vec<String> = lock
+        .package
+        .into_iter()
+        .filter(|p| p.name == package)
+        .map(|p| p.version)
+        .collect();
+    match versions.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("Cargo.lock has no {package}; build the workspace once"),
+        many => bail!(
+            "Cargo.lock has several {package} versions: {}",
+            many.join(", ")
+        ),
+    }
+}
+
+/// A wasm-bindgen CLI at exactly `version`: the cached one, one on PATH, or a new install.
+fn wasm_bindgen(paths: &Paths, env: &ChildEnv, version: &str) -> anyhow::Result<PathBuf> {
+    let wanted = format!("wasm-bindgen {version}");
+    let matches = |program: &Path| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| {
+                o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == wanted
+            })
+    };
+    let cached = paths.tool("wasm-bindgen");
+    for candidate in [cached.clone(), PathBuf::from("wasm-bindgen")] {
+        if matches(&candidate) {
+            return Ok(candidate);
+        }
+    }
+    println!(
+        "wasm-bindgen {version} is not installed: installing it into {}",
+        paths.tools().display()
+    );
+    cargo_install(paths, env, "wasm-bindgen-cli", version, &[])?;
+    ensure!(
+        matches(&cached),
+        "{} is not {wanted} after installing it",
+        cached.display()
+    );
+    Ok(cached)
+}
+
+/// `cargo install --root <tools> <krate> --version <version>`. Not `--locked`: the published
+/// lockfile of wasm-bindgen-cli pins a webpki-roots the registry no longer offers. The build
+/// runs in cargo's own temporary directory (not the shared target directory, which it would
+/// hold locked for minutes).
+fn cargo_install(
+    paths: &Paths,
+    env: &ChildEnv,
+    krate: &str,
+    version: &str,
+    extra: &[&str],
+) -> anyhow::Result<()> {
+    let tools = paths.tools();
+    fs::create_dir_all(&tools)?;
+    let mut command = env.cargo(&["install", "--root"]);
+    command
+        .arg(&tools)
+        .args([krate, "--version", version])
+        .args(extra);
+    command.env_remove("CARGO_TARGET_DIR");
+    cargo::run(&mut command)
+}
+
+// ------------------------------------------------------------------------------- node, wrangler
+
+/// Node's major version, or `None` when node is not installed.
+fn node_major() -> Option<u32> {
+    let out = Command::new("node").arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// wrangler at [`WRANGLER_VERSION`], installed with npm into the cache when missing.
+fn wrangler(paths: &Paths) -> anyhow::Result<PathBuf> {
+    match node_major() {
+        None => bail!("Node.js is needed for wrangler (Node 20 or later): install nodejs"),
+        Some(major) if major < 20 => {
+            bail!("wrangler {WRANGLER_VERSION} needs Node 20 or later, found Node {major}")
+        }
+        Some(_) => {}
+    }
+    let dir = paths.npm();
+    let bin = dir.join("node_modules/.bin/wrangler");
+    let manifest = dir.join("node_modules/wrangler/package.json");
+    let installed = fs::read_to_string(&manifest)
+        .is_ok_and(|m| m.contains(&format!("\"version\": \"{WRANGLER_VERSION}\"")));
+    if installed && bin.exists() {
+        return Ok(bin);
+    }
+    println!(
+        "wrangler {WRANGLER_VERSION} is not installed: installing it into {}",
+        dir.display()
+    );
+    fs::create_dir_all(&dir)?;
+    let package = dir.join("package.json");
+    if !package.exists() {
+        fs::write(
+            &package,
+            "{ \"name\": \"multistore-worker-tools\", \"private\": true }\n",
+        )?;
+    }
+    let mut command = Command::new("npm");
+    command
+        .current_dir(&dir)
+        .args(["install", "--no-fund", "--no-audit", "--save-exact"])
+        .arg(format!("wrangler@{WRANGLER_VERSION}"));
+    cargo::run(&mut command)?;
+    ensure!(bin.exists(), "npm installed no {}", bin.display());
+    Ok(bin)
+}
+
+/// A wrangler command with telemetry and the `Request.cf` download off.
+fn wrangler_command(wrangler: &Path) -> Command {
+    let mut command = Command::new(wrangler);
+    command
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("DO_NOT_TRACK", "1");
+    command
+}
+
+fn dev(paths: &Paths, env: &ChildEnv, port: u16, extra: &[String]) -> anyhow::Result<()> {
+    let wrangler = wrangler(paths)?;
+    build(paths, env)?;
+    let state = paths
+        .cache
+        .join(format!("worker/dev-state-{WRANGLER_VERSION}"));
+    let mut command = wrangler_command(&wrangler);
+    command
+        .current_dir(&paths.crate_dir)
+        .env("XDG_CONFIG_HOME", paths.xdg_config())
+        .args([
+            "dev",
+            "--config",
+            "wrangler.toml",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+        ])
+        .arg(port.to_string())
+        .arg("--persist-to")
+        .arg(&state)
+        .args(extra);
+    println!("local R2 data: {}", state.display());
+    cargo::run(&mut command)
+}
+
+fn deploy(paths: &Paths, env: &ChildEnv, extra: &[String]) -> anyhow::Result<()> {
+    let wrangler = wrangler(paths)?;
+    build(paths, env)?;
+    // Not XDG_CONFIG_HOME: `wrangler login` keeps its credentials in the user's config.
+    let mut command = wrangler_command(&wrangler);
+    command
+        .current_dir(&paths.crate_dir)
+        .args(["deploy", "--config", "wrangler.toml"])
+        .args(extra);
+    cargo::run(&mut command)
+}
+
+// ---------------------------------------------------------------------------------------- smoke
+
+/// The client credentials and limits of the smoke configuration.
+const SMOKE_ACCESS_KEY: &str = "AKIASMOKETEST000001";
+const SMOKE_SECRET: &str = "smoke-secret-0123456789abcdefghijklmnop";
+const BACKEND_ACCESS_KEY: &str = "s3sfsbackend";
+const BACKEND_SECRET: &str = "s3sfs-backend-secret";
+const SMOKE_MAX_UPLOAD: u64 = 8 * 1024 * 1024;
+
+fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
+    let started = Instant::now();
+    if node_major().is_none() {
+        println!(
+            "SKIPPED: the Worker smoke test needs Node.js (wrangler); `node` is not installed"
+        );
+        return Ok(());
+    }
+    let python = check_python()?;
+    let wrangler = wrangler(paths)?;
+    let bundle = build(paths, env)?;
+    let s3s_fs = s3s_fs(paths, env)?;
+    let prepared = started.elapsed();
+
+    // A fresh directory per run: the backend's files, wrangler's R2 state, logs.
+    let run_dir = paths.cache.join("worker/smoke");
+    if run_dir.exists() {
+        fs::remove_dir_all(&run_dir)
+            .with_context(|| format!("cannot clear {}", run_dir.display()))?;
+    }
+    let data = run_dir.join("s3s-data");
+    fs::create_dir_all(data.join("backend-bucket"))?;
+    let backend_port = free_port()?;
+    let worker_port = free_port()?;
+    let inspector_port = free_port()?;
+
+    let mut processes = Processes::default();
+    let mut backend = Command::new(&s3s_fs);
+    backend
+        .args(["--host", "127.0.0.1", "--port", &backend_port.to_string()])
+        .args([
+            "--access-key",
+            BACKEND_ACCESS_KEY,
+            "--secret-key",
+            BACKEND_SECRET,
+        ])
+        .arg(&data);
+    processes.spawn("s3s-fs", backend, &run_dir.join("s3s-fs.log"))?;
+
+    let config_path = run_dir.join("wrangler.toml");
+    fs::write(
+        &config_path,
+        smoke_wrangler_toml(&bundle.entry, backend_port),
+    )?;
+    let mut worker = wrangler_command(&wrangler);
+    worker
+        .current_dir(&run_dir)
+        .env("XDG_CONFIG_HOME", paths.xdg_config())
+        .env("CI", "true")
+        .args(["dev", "--config", "wrangler.toml", "--ip", "127.0.0.1"])
+        .args(["--port", &worker_port.to_string()])
+        .args(["--inspector-port", &inspector_port.to_string()])
+        .args([
+            "--persist-to",
+            "r2-state",
+            "--show-interactive-dev-session=false",
+        ]);
+    processes.spawn("wrangler dev", worker, &run_dir.join("wrangler.log"))?;
+
+    let endpoint = format!("http://127.0.0.1:{worker_port}");
+    let ready = wait_ready(backend_port, Duration::from_secs(20))
+        .and_then(|()| wait_ready(worker_port, Duration::from_secs(90)));
+    if let Err(e) = ready {
+        processes.report();
+        return Err(e);
+    }
+    println!(
+        "smoke: s3s-fs on 127.0.0.1:{backend_port}, the Worker on {endpoint} (ready {:.1}s after the build)",
+        (started.elapsed() - prepared).as_secs_f64()
+    );
+
+    let mut client = Command::new(&python);
+    client
+        .arg(paths.crate_dir.join("smoke/smoke.py"))
+        .args([
+            "--endpoint",
+            &endpoint,
+            "--access-key",
+            SMOKE_ACCESS_KEY,
+            "--secret-key",
+            SMOKE_SECRET,
+        ])
+        .args([
+            "--bucket",
+            "s3-bucket",
+            "--bucket",
+            "r2-bucket",
+            "--bucket",
+            "r2-prefixed",
+        ])
+        .args([
+            "--r2-bucket",
+            "r2-bucket",
+            "--lenient-conditions",
+            "s3-bucket",
+        ])
+        .args(["--max-upload", &SMOKE_MAX_UPLOAD.to_string()])
+        .arg("--workdir")
+        .arg(&run_dir);
+    let result = cargo::run(&mut client);
+    if result.is_err() {
+        processes.report();
+    }
+    processes.stop_all();
+    result.context("the Worker smoke test failed")?;
+    println!(
+        "smoke: passed in {:.1}s ({:.1}s of it building and installing); logs in {}",
+        started.elapsed().as_secs_f64(),
+        prepared.as_secs_f64(),
+        run_dir.display()
+    );
+    Ok(())
+}
+
+/// A python3 that has boto3.
+fn check_python() -> anyhow::Result<OsString> {
+    let python = OsString::from("python3");
+    let ok = Command::new(&python)
+        .args(["-c", "import boto3"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ensure!(
+        ok,
+        "the smoke test needs python3 with boto3 (pip install boto3)"
+    );
+    Ok(python)
+}
+
+/// s3s-fs at [`S3S_FS_VERSION`], installed when missing.
+fn s3s_fs(paths: &Paths, env: &ChildEnv) -> anyhow::Result<PathBuf> {
+    let bin = paths.tool("s3s-fs");
+    let version_ok = |bin: &Path| {
+        Command::new(bin)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(S3S_FS_VERSION))
+    };
+    if version_ok(&bin) {
+        return Ok(bin);
+    }
+    println!(
+        "s3s-fs {S3S_FS_VERSION} is not installed: installing it into {}",
+        paths.tools().display()
+    );
+    cargo_install(
+        paths,
+        env,
+        "s3s-fs",
+        S3S_FS_VERSION,
+        &["--features", "binary"],
+    )?;
+    ensure!(bin.exists(), "cargo installed no {}", bin.display());
+    Ok(bin)
+}
+
+/// The smoke test's wrangler.toml: an S3 bucket on s3s-fs (with a key prefix, so listings are
+/// rewritten), an R2 bucket, and a second R2 bucket with a prefix on the same binding.
+fn smoke_wrangler_toml(entry: &Path, backend_port: u16) -> String {
+    let config = format!(
+        r#"{{
+  "limits": {{ "max_upload_bytes": {SMOKE_MAX_UPLOAD} }},
+  "buckets": [
+    {{ "name": "s3-bucket", "backend": {{ "type": "s3", "endpoint": "http://127.0.0.1:{backend_port}",
+       "region": "us-east-1", "bucket": "backend-bucket", "prefix": "gw/",
+       "access_key_id": "{BACKEND_ACCESS_KEY}", "secret_access_key": {{ "env": "BACKEND_SECRET" }} }} }},
+    {{ "name": "r2-bucket", "backend": {{ "type": "r2", "binding": "SMOKE_R2" }} }},
+    {{ "name": "r2-prefixed", "backend": {{ "type": "r2", "binding": "SMOKE_R2", "prefix": "p/" }} }}
+  ],
+  "credentials": [
+    {{ "access_key_id": "{SMOKE_ACCESS_KEY}", "principal": "smoke",
+       "secret_access_key": {{ "env": "CLIENT_SECRET" }},
+       "scopes": [ {{ "bucket": "*", "actions": ["all"] }} ] }}
+  ]
+}}"#
+    );
+    format!(
+        r#"# Written by `cargo xtask worker smoke`.
+name = "multistore-smoke"
+main = "{entry}"
+compatibility_date = "2025-09-01"
+send_metrics = false
+
+[[r2_buckets]]
+binding = "SMOKE_R2"
+bucket_name = "multistore-smoke"
+
+[vars]
+BACKEND_SECRET = "{BACKEND_SECRET}"
+CLIENT_SECRET = "{SMOKE_SECRET}"
+MULTISTORE_CONFIG = '''
+{config}
+'''
+"#,
+        entry = entry.display()
+    )
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("no free local port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Waits until `127.0.0.1:port` answers an HTTP request (any status).
+fn wait_ready(port: u16, timeout: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    loop {
+        if let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let request =
+                format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+            let mut head = [0u8; 12];
+            if stream.write_all(request.as_bytes()).is_ok()
+                && stream.read_exact(&mut head).is_ok()
+                && head.starts_with(b"HTTP/1.")
+            {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("nothing answered on 127.0.0.1:{port} within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The processes a smoke run started, each in its own process group, stopped (group and all:
+/// wrangler runs workerd as a child) when done or dropped.
+#[derive(Default)]
+struct Processes {
+    running: Vec<(&'static str, Child, PathBuf)>,
+}
+
+impl Processes {
+    fn spawn(
+        &mut self,
+        name: &'static str,
+        mut command: Command,
+        log: &Path,
+    ) -> anyhow::Result<()> {
+        let out = fs::File::create(log)?;
+        let err = out.try_clone()?;
+        command
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start {name}"))?;
+        self.running.push((name, child, log.to_path_buf()));
+        Ok(())
+    }
+
+    /// Prints the end of each log (after a failure).
+    fn report(&self) {
+        for (name, _, log) in &self.running {
+            let text = fs::read_to_string(log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+            eprintln!("---- {name}: last lines of {} ----", log.display());
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+
+    fn stop_all(&mut self) {
+        for (_, child, _) in &mut self.running {
+            signal_group(child.id(), "TERM");
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        for (_, child, _) in &mut self.running {
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if matches!(child.try_wait(), Ok(None)) {
+                signal_group(child.id(), "KILL");
+                let _ = child.wait();
+            }
+        }
+        self.running.clear();
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        self.stop_all();
+    }
+}
+
+/// Sends `signal` to the process group led by `pid` (one this task created).
+fn signal_group(pid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .arg(format!("-{pid}"))
+        .stderr(Stdio::null())
+        .status();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_phase_wasm_imports_become_default_imports() {
+        let glue =
+            "import source wasmModule from \"./index_bg.wasm\";\nimport * as x from \"./y.js\";\n";
+        assert_eq!(
+            fix_wasm_import(glue),
+            "import wasmModule from \"./index_bg.wasm\";\nimport * as x from \"./y.js\";\n"
+        );
+    }
+
+    #[test]
+    fn the_lockfile_names_one_wasm_bindgen() {
+        let version = locked_version(&crate::repo_root(), "wasm-bindgen").unwrap();
+        assert!(version.starts_with("0.2."), "{version}");
+        let manifest =
+            fs::read_to_string(crate::repo_root().join("runtimes/worker/Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(&format!("wasm-bindgen = \"={version}\"")),
+            "runtimes/worker/Cargo.toml pins wasm-bindgen to the locked {version}"
+        );
+    }
+
+    #[test]
+    fn the_smoke_config_is_valid_toml_with_the_r2_binding() {
+        let text = smoke_wrangler_toml(Path::new("/x/entry.mjs"), 9000);
+        let value: toml::Value = toml::from_str(&text).unwrap();
+        assert_eq!(value["r2_buckets"][0]["binding"].as_str(), Some("SMOKE_R2"));
+        let config = value["vars"]["MULTISTORE_CONFIG"].as_str().unwrap();
+        assert!(config.contains("http://127.0.0.1:9000"));
+    }
+
+    #[test]
+    fn free_ports_are_nonzero() {
+        assert_ne!(free_port().unwrap(), 0);
+    }
+}
