@@ -1,60 +1,35 @@
 //! multistore as a Cloudflare Worker.
 //!
-//! With issue #5 this crate becomes the Worker's entry point: a `fetch` handler (workers-rs,
-//! built for `wasm32-unknown-unknown`) that turns each request into `multistore-core`'s input
-//! and performs the I/O the core plans with the Workers `fetch` API. Until then it holds only
-//! what the Worker's configuration contract already is, and stays buildable on the host.
+//! The Worker's `fetch` handler turns each request into a [`RequestHead`] for the core's
+//! [`Gateway`], then executes the [`Plan`] it gets back with the Workers APIs: `fetch` for
+//! S3-compatible backends (signed by the core) and R2 bucket bindings for buckets configured
+//! with `type = "r2"`. Bodies stream both ways as `ReadableStream`s; aws-chunked bodies are
+//! decoded (signatures verified) by a streaming transform.
+//!
+//! ```text
+//! fetch(req, env) ─▶ state (built once per isolate: config, registry, gateway)
+//!                 ─▶ gateway.resolve(head) ─▶ Plan ─▶ wasm::execute
+//!                        Respond   ─▶ the response
+//!                        NeedsBody ─▶ read ≤ limit (decoded) ─▶ then(body) ─▶ …
+//!                        Forward   ─▶ fetch(url) | r2 store ─▶ relay or rewrite
+//!                        Pipe      ─▶ source GET ─▶ then(status, headers) ─▶ write
+//! ```
+//!
+//! Everything that does not touch JavaScript lives in host-built modules with their tests:
+//! [`config`] (loading and the per-isolate state), [`body`] (the aws-chunked transform and
+//! the upload limit) and [`r2`] (how S3 operations map onto the R2 API, and the S3 answers
+//! built from R2 results). The JavaScript glue is in `wasm`, compiled for `wasm32` only.
+//!
+//! [`RequestHead`]: multistore_core::gateway::RequestHead
+//! [`Gateway`]: multistore_core::gateway::Gateway
+//! [`Plan`]: multistore_core::gateway::Plan
 
-use std::fmt;
+pub mod body;
+pub mod config;
+pub mod r2;
+pub mod request;
 
-/// The name of the Worker binding (a `[vars]` entry or a secret) that holds the gateway's
-/// configuration.
-pub const CONFIG_BINDING: &str = "MULTISTORE_CONFIG";
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
-/// The Worker was deployed without a configuration binding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingConfig;
-
-impl fmt::Display for MissingConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "no `{CONFIG_BINDING}` binding: add it under [vars] in wrangler.toml, \
-             or with `wrangler secret put {CONFIG_BINDING}`"
-        )
-    }
-}
-
-impl std::error::Error for MissingConfig {}
-
-/// Reports which of the Worker's bindings, given by name, holds the configuration.
-///
-/// # Errors
-/// [`MissingConfig`] when none of `bindings` is [`CONFIG_BINDING`].
-pub fn config_binding<'a>(
-    bindings: impl IntoIterator<Item = &'a str>,
-) -> Result<&'static str, MissingConfig> {
-    bindings
-        .into_iter()
-        .find(|name| *name == CONFIG_BINDING)
-        .map(|_| CONFIG_BINDING)
-        .ok_or(MissingConfig)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_comes_from_the_multistore_config_binding() {
-        let bindings = ["ASSETS", "MULTISTORE_CONFIG", "BUCKET"];
-        assert_eq!(config_binding(bindings), Ok("MULTISTORE_CONFIG"));
-    }
-
-    #[test]
-    fn missing_binding_says_how_to_add_it() {
-        let error = config_binding(["multistore_config", "CONFIG"]).unwrap_err();
-        let message = error.to_string();
-        assert!(message.contains("MULTISTORE_CONFIG") && message.contains("wrangler"));
-    }
-}
+pub use config::{CONFIG_BINDING, LoadError, Loaded, MissingConfig, config_binding};
