@@ -72,6 +72,8 @@ pub enum Error {
     InvalidArgument { name: &'static str, message: String },
     #[error("missing Content-Length")]
     MissingContentLength,
+    #[error("please reduce your request rate")]
+    SlowDown,
     #[error("your request header section exceeds the maximum of {limit} bytes")]
     RequestHeaderTooLarge { limit: u64 },
     #[error("the backend is unavailable: {0}")]
@@ -145,6 +147,7 @@ impl Error {
             Self::BucketAlreadyOwnedByYou(_) => C::BucketAlreadyOwnedByYou,
             Self::InvalidArgument { .. } => C::InvalidArgument,
             Self::MissingContentLength => C::MissingContentLength,
+            Self::SlowDown => C::SlowDown,
             Self::RequestHeaderTooLarge { .. } => C::RequestHeaderSectionTooLarge,
             Self::BackendUnavailable(_) => C::ServiceUnavailable,
             Self::BadGateway(_) => C::BadGateway,

@@ -86,6 +86,9 @@ pub struct ServerLimits {
     /// The most concurrent client connections.
     #[arg(long, default_value_t = 4096)]
     pub max_connections: usize,
+    /// The most requests served at once; more are answered 503 SlowDown, as S3 does.
+    #[arg(long, default_value_t = 1024)]
+    pub max_concurrent_requests: usize,
 }
 
 impl Default for ServerLimits {
@@ -97,6 +100,7 @@ impl Default for ServerLimits {
             header_read_timeout: Duration::from_secs(15),
             shutdown_grace: Duration::from_secs(30),
             max_connections: 4096,
+            max_concurrent_requests: 1024,
         }
     }
 }

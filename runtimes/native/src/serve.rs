@@ -141,6 +141,7 @@ pub async fn build_state(
         ids: RequestIds::new(),
         fetches: Default::default(),
         ready: AtomicBool::new(true),
+        request_slots: tokio::sync::Semaphore::new(limits.max_concurrent_requests),
     }))
 }
 

@@ -233,6 +233,34 @@ fn connections_beyond_the_limit_are_closed_until_a_slot_frees_up() {
 }
 
 #[test]
+fn requests_beyond_the_concurrency_limit_get_slow_down_until_one_finishes() {
+    const LENGTH: usize = 64 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Launcher::new(dir.path())
+        .local("data")
+        .args(&["--max-concurrent-requests", "1"])
+        .start();
+    let length = LENGTH.to_string();
+    let headers = server.signed("PUT", "/data/slow", &[("content-length", &length)]);
+    let mut slow = connect(server.addr);
+    slow.write_all(&request_head("PUT", "/data/slow", &headers, false))
+        .unwrap();
+    slow.write_all(&vec![1u8; LENGTH / 2]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let refused = server.call("GET", "/data?list-type=2", &[], b"");
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert!(
+        refused.text().contains("<Code>SlowDown</Code>"),
+        "{}",
+        refused.text()
+    );
+    slow.write_all(&vec![1u8; LENGTH / 2]).unwrap();
+    let answer = read_response(&mut slow, false).unwrap();
+    assert_eq!(answer.status, 200);
+    assert_serving(&mut server, "after-slowdown");
+}
+
+#[test]
 fn expect_100_continue_is_answered_before_the_body_is_sent() {
     const LENGTH: usize = 1024 * 1024;
     let dir = tempfile::tempdir().unwrap();

@@ -40,6 +40,8 @@ pub struct State {
     pub fetches: crate::execute::fetch::Fetches,
     /// False while shutting down (`/readyz` answers 503).
     pub ready: AtomicBool,
+    /// One permit per request being served (`--max-concurrent-requests`).
+    pub request_slots: Semaphore,
 }
 
 /// Serves `listener` until `shutdown` resolves, then drains for `limits.shutdown_grace`.

@@ -102,7 +102,11 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr)
         method: parts.method.clone(),
         headers: parts.headers.clone(),
     };
-    let response = if header_bytes(&parts.headers) > state.max_header_bytes {
+    // Held until the response head is ready; beyond the limit, S3's answer to overload.
+    let slot = state.request_slots.try_acquire();
+    let response = if slot.is_err() {
+        execute::error(&state, &ctx, &Error::SlowDown)
+    } else if header_bytes(&parts.headers) > state.max_header_bytes {
         execute::error(
             &state,
             &ctx,

@@ -89,5 +89,6 @@ pub fn test_limits() -> ServerLimits {
         header_read_timeout: Duration::from_secs(5),
         shutdown_grace: Duration::from_secs(2),
         max_connections: 256,
+        max_concurrent_requests: 256,
     }
 }
