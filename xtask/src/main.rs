@@ -6,15 +6,17 @@
 //! - [`codegen`] regenerates (or, with `--check`, verifies) `core/src/generated/`;
 //! - [`test`] is the single test command the README and `.ci/run` use;
 //! - [`worker`] builds, runs, deploys and smoke-tests the Cloudflare Worker;
-//! - [`pending`] holds the tasks that are announced but not written yet.
+//! - [`conformance`], [`fuzz`] and [`bench`] replay SDK traffic, fuzz the parsers and measure speed.
 //!
 //! Tasks find the repository through [`repo_root`], never through the current directory.
 
+mod bench;
 mod cargo;
 mod codegen;
+mod conformance;
 mod deptree;
+mod fuzz;
 mod models;
-mod pending;
 mod test;
 mod tools;
 mod worker;
@@ -38,13 +40,13 @@ enum Task {
     Codegen(codegen::Args),
     /// Run every check CI runs: fmt, clippy, codegen --check, tests, the wasm32 build, the dependency rules.
     Test,
-    /// Replay recorded SDK traffic against both runtimes (not implemented yet: issue #7).
-    Conformance,
-    /// Build and briefly run the fuzz targets in fuzz/ (not implemented yet: issue #8).
-    Fuzz,
-    /// Run the benchmarks (not implemented yet: issue #9).
-    Bench,
-    /// The Cloudflare Worker: build | dev | deploy | smoke.
+    /// Replay recorded SDK traffic against both runtimes (issue #7).
+    Conformance(conformance::Args),
+    /// Build and run the cargo-fuzz targets in fuzz/ (issue #8).
+    Fuzz(fuzz::Args),
+    /// Benchmark the gateway against direct backend access (issue #9).
+    Bench(bench::Args),
+    /// The Cloudflare Worker: build | dev | deploy | smoke | wrangler.
     Worker(worker::Args),
 }
 
@@ -54,10 +56,9 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Codegen(args) => codegen::run(&root, &args),
         Task::Test => test::run(&root),
-        // The tasks below are placeholders: replace each arm with a call into its own module.
-        Task::Conformance => return pending::not_implemented(7),
-        Task::Fuzz => return pending::not_implemented(8),
-        Task::Bench => return pending::not_implemented(9),
+        Task::Conformance(args) => conformance::run(&root, &args),
+        Task::Fuzz(args) => fuzz::run(&root, &args),
+        Task::Bench(args) => bench::run(&root, &args),
         Task::Worker(args) => worker::run(&root, &args),
     };
     match result {

@@ -36,6 +36,15 @@ const STEPS: &[(&str, StepFn)] = &[
         "multistore-core depends on neither tokio nor hyper",
         core_dependencies,
     ),
+    (
+        "worker: wasm build and smoke test under workerd",
+        crate::worker::ci_step,
+    ),
+    (
+        "conformance replay (both runtimes)",
+        crate::conformance::ci_step,
+    ),
+    ("fuzz targets", crate::fuzz::ci_step),
 ];
 
 /// Runs every step, stopping at the first failure.

@@ -23,7 +23,7 @@ use crate::body::{BodyPlan, ChunkedTransform, Output, body_plan};
 pub enum Outgoing {
     Empty,
     Bytes(Bytes),
-    /// A stream of known length went through a `FixedLengthStream`.
+    /// A stream; one of known length went through a `FixedLengthStream`.
     Stream(ReadableStream),
 }
 
@@ -123,7 +123,8 @@ impl Exec<'_> {
         loop {
             match plan {
                 Plan::Respond(r) => {
-                    discard_client(client);
+                    // The unread body is left to the runtime (cancelling it makes wrangler dev's
+                    // proxy answer 503 instead of this response).
                     return respond(
                         r.status,
                         &r.headers,

@@ -76,59 +76,63 @@ pub fn fixed_length(stream: &ReadableStream, length: u64) -> Result<ReadableStre
     Ok(stream.pipe_through(&pair))
 }
 
-/// The aws-chunked decoder over a stream.
+/// The aws-chunked decoder over a stream. On a failure the input is dropped at once, which
+/// cancels a JavaScript source: the rest of a refused body is never read.
 pub fn decoded(input: ByteStream, transform: ChunkedTransform) -> ByteStream {
     struct State {
-        input: ByteStream,
+        input: Option<ByteStream>,
         transform: ChunkedTransform,
         queue: VecDeque<Bytes>,
-        finished: bool,
     }
     let state = State {
-        input,
+        input: Some(input),
         transform,
         queue: VecDeque::new(),
-        finished: false,
     };
     Box::pin(futures_util::stream::unfold(state, |mut st| async move {
         loop {
             if let Some(bytes) = st.queue.pop_front() {
                 return Some((Ok(bytes), st));
             }
-            if st.finished {
-                return None;
-            }
-            match st.input.next().await {
+            let input = st.input.as_mut()?;
+            let failed = match input.next().await {
                 Some(Ok(bytes)) => match st.transform.push(&bytes) {
-                    Ok(out) => st.queue.extend(out.into_iter().filter(|b| !b.is_empty())),
-                    Err(e) => {
-                        st.finished = true;
-                        return Some((Err(BodyError::Chunked(e)), st));
+                    Ok(out) => {
+                        st.queue.extend(out.into_iter().filter(|b| !b.is_empty()));
+                        None
                     }
+                    Err(e) => Some(BodyError::Chunked(e)),
                 },
-                Some(Err(e)) => {
-                    st.finished = true;
-                    return Some((Err(e), st));
-                }
+                Some(Err(e)) => Some(e),
                 None => {
-                    st.finished = true;
-                    if let Err(e) = st.transform.finish() {
-                        return Some((Err(BodyError::Chunked(e)), st));
-                    }
+                    st.input = None;
+                    st.transform.finish().err().map(BodyError::Chunked)
                 }
+            };
+            if let Some(e) = failed {
+                st.input = None;
+                st.queue.clear();
+                return Some((Err(e), st));
             }
         }
     }))
 }
 
-/// Fails a stream once it passes `limit` bytes.
+/// Fails a stream once it passes `limit` bytes (and drops, so cancels, its input then).
 pub fn limited(input: ByteStream, limit: u64) -> ByteStream {
-    let mut counter = UploadLimit::new(limit);
-    Box::pin(input.map(move |item| {
-        let bytes = item?;
-        counter.add(bytes.len())?;
-        Ok(bytes)
-    }))
+    let state = (Some(input), UploadLimit::new(limit));
+    Box::pin(futures_util::stream::unfold(
+        state,
+        |(input, mut counter)| async move {
+            let mut input = input?;
+            let item = match input.next().await? {
+                Ok(bytes) => counter.add(bytes.len()).map(|()| bytes),
+                Err(e) => Err(e),
+            };
+            let input = item.is_ok().then_some(input);
+            Some((item, (input, counter)))
+        },
+    ))
 }
 
 /// An empty stream.
