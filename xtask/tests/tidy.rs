@@ -11,7 +11,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The directories holding hand-written Rust, relative to the repository root.
-const HAND_WRITTEN: &[&str] = &["codegen", "core/src", "runtimes", "conformance", "xtask"];
+const HAND_WRITTEN: &[&str] = &[
+    "codegen",
+    "core/src",
+    "runtimes",
+    "conformance",
+    "xtask",
+    "bench",
+    "fuzz/fuzz_targets",
+];
 
 /// Written by the generator, never by hand.
 const GENERATED: &str = "core/src/generated";
