@@ -35,6 +35,8 @@ use clap::Subcommand;
 
 use crate::cargo::{self, ChildEnv};
 
+pub(crate) mod miniflare;
+mod procs;
 mod smoke;
 
 /// The wrangler that runs on Node 20 (later ones need Node 22).

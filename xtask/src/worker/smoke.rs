@@ -5,16 +5,15 @@
 
 use std::ffi::OsString;
 use std::fs;
-use std::io::{Read as _, Write as _};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, ensure};
 
-use super::{Paths, S3S_FS_VERSION, build, cargo_install, node_major, wrangler};
+use super::miniflare::{BuiltWorker, Options};
+use super::procs::{Processes, free_port, wait_ready};
+use super::{Paths, S3S_FS_VERSION, cargo_install, node_major};
 use crate::cargo::{self, ChildEnv};
 
 /// The client credentials and limits of the smoke configuration.
@@ -33,9 +32,7 @@ pub(super) fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
         return Ok(());
     }
     let python = check_python()?;
-    // miniflare, the runtime wrangler dev drives, comes with wrangler.
-    wrangler(paths)?;
-    let bundle = build(paths, env)?;
+    let built = BuiltWorker::build(&paths.root, env)?;
     let s3s_fs = s3s_fs(paths, env)?;
     let prepared = started.elapsed();
 
@@ -48,7 +45,6 @@ pub(super) fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
     let data = run_dir.join("s3s-data");
     fs::create_dir_all(data.join("backend-bucket"))?;
     let backend_port = free_port()?;
-    let worker_port = free_port()?;
 
     let mut processes = Processes::default();
     let mut backend = Command::new(&s3s_fs);
@@ -58,33 +54,20 @@ pub(super) fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
         .args(["--secret-key", BACKEND_SECRET])
         .arg(&data);
     processes.spawn("s3s-fs", backend, &run_dir.join("s3s-fs.log"))?;
-
-    let settings = run_dir.join("miniflare.json");
-    fs::write(
-        &settings,
-        smoke_settings(paths, &bundle.entry, worker_port, backend_port, &run_dir),
-    )?;
-    let mut worker = Command::new("node");
-    worker
-        .current_dir(&run_dir)
-        .arg(paths.crate_dir.join("smoke/serve.cjs"))
-        .arg(&settings);
-    processes.spawn(
-        "the Worker (miniflare)",
-        worker,
-        &run_dir.join("worker.log"),
-    )?;
-
-    let endpoint = format!("http://127.0.0.1:{worker_port}");
-    let ready = wait_ready(backend_port, Duration::from_secs(20), &mut processes)
-        .and_then(|()| wait_ready(worker_port, Duration::from_secs(90), &mut processes));
-    if let Err(e) = ready {
+    wait_ready(backend_port, Duration::from_secs(20), &mut processes).inspect_err(|_| {
         processes.report();
-        return Err(e);
-    }
+    })?;
+
+    let options = Options::new(smoke_gateway_config(backend_port))
+        .binding("CLIENT_SECRET", SMOKE_SECRET)
+        .binding("BACKEND_SECRET", BACKEND_SECRET)
+        .r2_bucket("SMOKE_R2");
+    let worker = built.start(&options, &run_dir)?;
+    let endpoint = worker.endpoint().to_owned();
     println!(
-        "smoke: s3s-fs on 127.0.0.1:{backend_port}, the Worker on {endpoint} (ready {:.1}s after the build)",
-        (started.elapsed() - prepared).as_secs_f64()
+        "smoke: s3s-fs on 127.0.0.1:{backend_port}, the Worker on {endpoint} (ready {:.1}s after the build; log {})",
+        (started.elapsed() - prepared).as_secs_f64(),
+        worker.log().display()
     );
 
     let mut client = Command::new(&python);
@@ -113,7 +96,9 @@ pub(super) fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
     let result = cargo::run(&mut client);
     if result.is_err() {
         processes.report();
+        worker.report();
     }
+    drop(worker);
     processes.stop_all();
     result.context("the Worker smoke test failed")?;
     println!(
@@ -190,211 +175,18 @@ fn smoke_gateway_config(backend_port: u16) -> String {
     )
 }
 
-/// The settings `smoke/serve.cjs` runs the Worker with (JSON): the bindings a deployment
-/// would have in wrangler.toml, and where the simulated R2 bucket lives.
-fn smoke_settings(
-    paths: &Paths,
-    entry: &Path,
-    port: u16,
-    backend_port: u16,
-    run_dir: &Path,
-) -> String {
-    let config = smoke_gateway_config(backend_port);
-    format!(
-        r#"{{
-  "miniflare": {npm},
-  "entry": {entry},
-  "port": {port},
-  "compatibilityDate": "2025-09-01",
-  "bindings": {{
-    "MULTISTORE_CONFIG": {config},
-    "CLIENT_SECRET": {client},
-    "BACKEND_SECRET": {backend}
-  }},
-  "r2Buckets": ["SMOKE_R2"],
-  "r2Persist": {persist}
-}}
-"#,
-        npm = json_string(&paths.npm().to_string_lossy()),
-        entry = json_string(&entry.to_string_lossy()),
-        config = json_string(&config),
-        client = json_string(SMOKE_SECRET),
-        backend = json_string(BACKEND_SECRET),
-        persist = json_string(&run_dir.join("r2-state").to_string_lossy()),
-    )
-}
-
-/// `value` as a JSON string literal.
-fn json_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A port that was free a moment ago.
-fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("no free local port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// Waits until `127.0.0.1:port` answers an HTTP request (any status), failing as soon as one
-/// of `processes` has exited.
-fn wait_ready(port: u16, timeout: Duration, processes: &mut Processes) -> anyhow::Result<()> {
-    let deadline = Instant::now() + timeout;
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    loop {
-        if let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let request =
-                format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
-            let mut head = [0u8; 12];
-            if stream.write_all(request.as_bytes()).is_ok()
-                && stream.read_exact(&mut head).is_ok()
-                && head.starts_with(b"HTTP/1.")
-            {
-                return Ok(());
-            }
-        }
-        processes.check_running()?;
-        if Instant::now() > deadline {
-            bail!("nothing answered on 127.0.0.1:{port} within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// The processes a smoke run started, each in its own process group, stopped (group and all:
-/// wrangler runs workerd as a child) when done or dropped.
-#[derive(Default)]
-struct Processes {
-    running: Vec<(&'static str, Child, PathBuf)>,
-}
-
-impl Processes {
-    fn spawn(
-        &mut self,
-        name: &'static str,
-        mut command: Command,
-        log: &Path,
-    ) -> anyhow::Result<()> {
-        let out = fs::File::create(log)?;
-        let err = out.try_clone()?;
-        command
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .process_group(0);
-        let child = command
-            .spawn()
-            .with_context(|| format!("cannot start {name}"))?;
-        self.running.push((name, child, log.to_path_buf()));
-        Ok(())
-    }
-
-    /// Fails when a process has exited.
-    fn check_running(&mut self) -> anyhow::Result<()> {
-        for (name, child, log) in &mut self.running {
-            if let Ok(Some(status)) = child.try_wait() {
-                bail!("{name} exited ({status}); see {}", log.display());
-            }
-        }
-        Ok(())
-    }
-
-    /// Prints the end of each log (after a failure).
-    fn report(&self) {
-        for (name, _, log) in &self.running {
-            let text = fs::read_to_string(log).unwrap_or_default();
-            let tail: Vec<&str> = text.lines().rev().take(40).collect();
-            eprintln!("---- {name}: last lines of {} ----", log.display());
-            for line in tail.iter().rev() {
-                eprintln!("{line}");
-            }
-        }
-    }
-
-    fn stop_all(&mut self) {
-        for (_, child, _) in &mut self.running {
-            signal_group(child.id(), "TERM");
-        }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        for (_, child, _) in &mut self.running {
-            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if matches!(child.try_wait(), Ok(None)) {
-                signal_group(child.id(), "KILL");
-                let _ = child.wait();
-            }
-        }
-        self.running.clear();
-    }
-}
-
-impl Drop for Processes {
-    fn drop(&mut self) {
-        self.stop_all();
-    }
-}
-
-/// Sends `signal` to the process group led by `pid` (one this task created).
-fn signal_group(pid: u32, signal: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg("--")
-        .arg(format!("-{pid}"))
-        .stderr(Stdio::null())
-        .status();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn json_strings_escape_what_json_requires() {
-        assert_eq!(json_string("a\"b\\c\nd\u{1}"), r#""a\"b\\c\nd\u0001""#);
-        assert_eq!(json_string("ü/x"), "\"ü/x\"");
-    }
-
-    #[test]
-    fn the_smoke_settings_carry_the_config_as_a_string() {
-        let paths = Paths::new(Path::new("/repo"));
-        let text = smoke_settings(
-            &paths,
-            Path::new("/x/entry.mjs"),
-            8787,
-            9000,
-            Path::new("/run"),
-        );
-        assert!(text.contains(r#""entry": "/x/entry.mjs""#), "{text}");
+    fn the_smoke_config_points_at_the_backend_and_names_its_secrets() {
+        let config = smoke_gateway_config(9000);
         assert!(
-            text.contains(r#"\"endpoint\": \"http://127.0.0.1:9000\""#),
-            "{text}"
+            config.contains("\"endpoint\": \"http://127.0.0.1:9000\""),
+            "{config}"
         );
-        assert!(text.contains(r#""r2Buckets": ["SMOKE_R2"]"#), "{text}");
-        // The embedded configuration is one line of JSON string: no raw newline inside it.
-        let config_line = text
-            .lines()
-            .find(|l| l.contains("MULTISTORE_CONFIG"))
-            .unwrap();
-        assert!(config_line.trim_end().ends_with("\","), "{config_line}");
-    }
-
-    #[test]
-    fn free_ports_are_nonzero() {
-        assert_ne!(free_port().unwrap(), 0);
+        assert!(config.contains("\"env\": \"BACKEND_SECRET\""), "{config}");
+        assert!(config.contains("\"binding\": \"SMOKE_R2\""), "{config}");
     }
 }
