@@ -470,6 +470,26 @@ fn complete_multipart_upload_result() {
     assert!(xml.contains("<ETag>&quot;3858f62230ac3c915f300c664312c11f-9&quot;</ETag>"));
 }
 
+/// S3-compatible stores name the root differently (moto 5 answers
+/// `<CompleteMultipartUploadResponse>`): backend outputs are read by content, and written back
+/// with S3's root.
+#[test]
+fn complete_multipart_upload_result_under_another_root() {
+    let xml = golden!("complete_multipart_upload_result.xml").replace(
+        "CompleteMultipartUploadResult",
+        "CompleteMultipartUploadResponse",
+    );
+    assert!(xml.contains("<CompleteMultipartUploadResponse"));
+    let out: CompleteMultipartUploadOutput = read(&xml);
+    assert_eq!(out.key.as_deref(), Some("Example-Object"));
+    assert_eq!(
+        out.e_tag.as_deref(),
+        Some("\"3858f62230ac3c915f300c664312c11f-9\"")
+    );
+    let (_, written) = roundtrip(&out);
+    assert_s3_document(&written, "CompleteMultipartUploadResult");
+}
+
 /// "Error specified in body": a `200 OK` whose body is an `<Error>` (after a blank line). The
 /// output binding refuses it by its root; it reads as an error document.
 #[test]

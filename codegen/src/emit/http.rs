@@ -111,8 +111,14 @@ fn read_fields(ctx: &Ctx<'_>, s: &ShapeIr, is_input: bool, ns: Option<&str>) -> 
     let _ = ns;
     let body_members = xml::body_members(ctx, s);
     let root = body_root(s);
+    // Client bodies must carry the model's root name; backend outputs are read by content.
+    let reader = if is_input {
+        quote!(body_root)
+    } else {
+        quote!(output_root)
+    };
     let parse_root = (!body_members.is_empty())
-        .then(|| quote!(let root = crate::codec::xml_value::body_root(body, #root)?;));
+        .then(|| quote!(let root = crate::codec::xml_value::#reader(body, #root)?;));
     let fields = ctx.fields(s).into_iter().map(|m| {
         let field = names::field_name(&m.name);
         let ty = ctx.rust_type(&m.target);
@@ -168,7 +174,12 @@ fn read_fields(ctx: &Ctx<'_>, s: &ShapeIr, is_input: bool, ns: Option<&str>) -> 
                     }
                     _ => {
                         let root = payload_root(ctx, m);
-                        quote!(crate::codec::xml_value::read_payload::<#ty>(body, #root)?)
+                        let reader = if is_input {
+                            quote!(read_payload)
+                        } else {
+                            quote!(read_output_payload)
+                        };
+                        quote!(crate::codec::xml_value::#reader::<#ty>(body, #root)?)
                     }
                 };
                 required(read, quote!(BindingError::MissingBody))

@@ -78,6 +78,53 @@ pub fn body_root(body: Option<&[u8]>, root: &str) -> Result<Element, XmlError> {
     }
 }
 
+/// Parses a backend response body, whatever its root element is called; an absent or empty body
+/// is an empty `root`.
+///
+/// Outputs are read by content, not by root name: S3-compatible stores differ there (moto
+/// answers `CompleteMultipartUploadResponse` and `ListPartsResponse` where S3 says `…Result`),
+/// and the gateway writes the name the model gives when it re-serializes. Client request bodies
+/// keep the strict check of [`body_root`], as S3 answers them with `MalformedXML`.
+///
+/// One root is refused: `<Error>`, which S3 sends inside a `200 OK` when a long request
+/// (CompleteMultipartUpload, CopyObject) fails after the status line went out. Reading it as an
+/// output would turn a failure into a success.
+pub fn output_root(body: Option<&[u8]>, root: &str) -> Result<Element, XmlError> {
+    match body {
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => {
+            let el = parse_document(b, &XmlLimits::default())?;
+            if el.name == ERROR_ROOT {
+                return Err(XmlError::UnexpectedRoot {
+                    expected: root.to_owned(),
+                    found: el.name,
+                });
+            }
+            Ok(el)
+        }
+        _ => Ok(Element {
+            name: root.to_owned(),
+            ..Element::default()
+        }),
+    }
+}
+
+/// Reads an optional structure payload of a backend response, whatever its root element is
+/// called except `<Error>` (see [`output_root`]): `None` for an absent or empty body.
+pub fn read_output_payload<T: XmlRead>(
+    body: Option<&[u8]>,
+    root: &str,
+) -> Result<Option<T>, XmlError> {
+    match body {
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => {
+            T::read_xml(&output_root(Some(b), root)?).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The root of S3's error document.
+const ERROR_ROOT: &str = "Error";
+
 /// Reads an optional structure payload: `None` for an absent or empty body.
 pub fn read_payload<T: XmlRead>(body: Option<&[u8]>, root: &str) -> Result<Option<T>, XmlError> {
     match body {

@@ -65,7 +65,7 @@ impl super::dto::ListBucketsOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "ListAllMyBucketsResult")?;
+        let root = crate::codec::xml_value::output_root(body, "ListAllMyBucketsResult")?;
         Ok(Self {
             buckets: match root.child("Buckets") {
                 Some(c) => Some(
@@ -455,7 +455,7 @@ impl super::dto::ListObjectsOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "ListBucketResult")?;
+        let root = crate::codec::xml_value::output_root(body, "ListBucketResult")?;
         Ok(Self {
             is_truncated: match root.child("IsTruncated") {
                 Some(c) => Some(crate::codec::xml_value::scalar::<bool>(c)?),
@@ -606,7 +606,7 @@ impl super::dto::ListObjectsV2Output {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "ListBucketResult")?;
+        let root = crate::codec::xml_value::output_root(body, "ListBucketResult")?;
         Ok(Self {
             is_truncated: match root.child("IsTruncated") {
                 Some(c) => Some(crate::codec::xml_value::scalar::<bool>(c)?),
@@ -763,7 +763,7 @@ impl super::dto::ListObjectVersionsOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "ListVersionsResult")?;
+        let root = crate::codec::xml_value::output_root(body, "ListVersionsResult")?;
         Ok(Self {
             is_truncated: match root.child("IsTruncated") {
                 Some(c) => Some(crate::codec::xml_value::scalar::<bool>(c)?),
@@ -2702,7 +2702,7 @@ impl super::dto::CopyObjectOutput {
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
         Ok(Self {
-            copy_object_result: crate::codec::xml_value::read_payload::<
+            copy_object_result: crate::codec::xml_value::read_output_payload::<
                 super::dto::CopyObjectResult,
             >(body, "CopyObjectResult")?,
             expiration: crate::codec::http::header::<::std::string::String>(
@@ -2947,7 +2947,7 @@ impl super::dto::DeleteObjectsOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "DeleteResult")?;
+        let root = crate::codec::xml_value::output_root(body, "DeleteResult")?;
         Ok(Self {
             deleted: root
                 .children_named("Deleted")
@@ -3099,7 +3099,7 @@ impl super::dto::GetObjectAttributesOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "GetObjectAttributesResponse")?;
+        let root = crate::codec::xml_value::output_root(body, "GetObjectAttributesResponse")?;
         Ok(Self {
             delete_marker: crate::codec::http::header::<bool>(headers, &h::X_AMZ_DELETE_MARKER)?,
             last_modified: crate::codec::http::header_timestamp(
@@ -3474,7 +3474,7 @@ impl super::dto::CreateMultipartUploadOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "InitiateMultipartUploadResult")?;
+        let root = crate::codec::xml_value::output_root(body, "InitiateMultipartUploadResult")?;
         Ok(Self {
             abort_date: crate::codec::http::header_timestamp(
                 headers,
@@ -4016,10 +4016,9 @@ impl super::dto::UploadPartCopyOutput {
                 headers,
                 &h::X_AMZ_COPY_SOURCE_VERSION_ID,
             )?,
-            copy_part_result: crate::codec::xml_value::read_payload::<super::dto::CopyPartResult>(
-                body,
-                "CopyPartResult",
-            )?,
+            copy_part_result: crate::codec::xml_value::read_output_payload::<
+                super::dto::CopyPartResult,
+            >(body, "CopyPartResult")?,
             server_side_encryption: crate::codec::http::header::<super::dto::ServerSideEncryption>(
                 headers,
                 &h::X_AMZ_SERVER_SIDE_ENCRYPTION,
@@ -4244,7 +4243,7 @@ impl super::dto::CompleteMultipartUploadOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "CompleteMultipartUploadResult")?;
+        let root = crate::codec::xml_value::output_root(body, "CompleteMultipartUploadResult")?;
         Ok(Self {
             location: match root.child("Location") {
                 Some(c) => Some(crate::codec::xml_value::scalar::<::std::string::String>(c)?),
@@ -4506,7 +4505,7 @@ impl super::dto::ListPartsOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "ListPartsResult")?;
+        let root = crate::codec::xml_value::output_root(body, "ListPartsResult")?;
         Ok(Self {
             abort_date: crate::codec::http::header_timestamp(
                 headers,
@@ -4668,7 +4667,7 @@ impl super::dto::ListMultipartUploadsOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "ListMultipartUploadsResult")?;
+        let root = crate::codec::xml_value::output_root(body, "ListMultipartUploadsResult")?;
         Ok(Self {
             bucket: match root.child("Bucket") {
                 Some(c) => Some(crate::codec::xml_value::scalar::<::std::string::String>(c)?),
@@ -4795,7 +4794,7 @@ impl super::dto::GetObjectTaggingOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "Tagging")?;
+        let root = crate::codec::xml_value::output_root(body, "Tagging")?;
         Ok(Self {
             version_id: crate::codec::http::header::<::std::string::String>(
                 headers,
@@ -5008,7 +5007,7 @@ impl super::dto::GetBucketCorsOutput {
         headers: &::http::HeaderMap,
         body: Option<&[u8]>,
     ) -> ::std::result::Result<Self, BindingError> {
-        let root = crate::codec::xml_value::body_root(body, "CORSConfiguration")?;
+        let root = crate::codec::xml_value::output_root(body, "CORSConfiguration")?;
         Ok(Self {
             cors_rules: root
                 .children_named("CORSRule")
