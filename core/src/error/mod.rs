@@ -74,6 +74,11 @@ pub enum Error {
     MissingContentLength,
     #[error("please reduce your request rate")]
     SlowDown,
+    /// The client stopped sending its body for longer than the server waits.
+    #[error(
+        "your socket connection to the server was not read from or written to within the timeout period"
+    )]
+    RequestTimeout,
     #[error("your request header section exceeds the maximum of {limit} bytes")]
     RequestHeaderTooLarge { limit: u64 },
     #[error("the backend is unavailable: {0}")]
@@ -148,6 +153,7 @@ impl Error {
             Self::InvalidArgument { .. } => C::InvalidArgument,
             Self::MissingContentLength => C::MissingContentLength,
             Self::SlowDown => C::SlowDown,
+            Self::RequestTimeout => C::RequestTimeout,
             Self::RequestHeaderTooLarge { .. } => C::RequestHeaderSectionTooLarge,
             Self::BackendUnavailable(_) => C::ServiceUnavailable,
             Self::BadGateway(_) => C::BadGateway,

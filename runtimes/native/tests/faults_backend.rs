@@ -247,7 +247,7 @@ async fn a_slow_upload_to_an_s3_backend_is_not_cut_off_by_the_first_byte_timeout
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_stalls_an_upload_to_an_s3_backend_gets_400_and_the_backend_request_is_dropped()
+async fn a_client_that_stalls_an_upload_to_an_s3_backend_gets_400_request_timeout_and_the_backend_request_is_dropped()
  {
     let backend = Fake::start(Behaviour::Silent);
     let dir = tempfile::tempdir().unwrap();
@@ -278,7 +278,7 @@ async fn a_client_that_stalls_an_upload_to_an_s3_backend_gets_400_and_the_backen
     let status = response.status();
     let text = client::text(response.into_body()).await;
     assert_eq!(status, 400, "{text}");
-    assert_eq!(code_of(&text), "IncompleteBody", "{text}");
+    assert_eq!(code_of(&text), "RequestTimeout", "{text}");
     assert!(
         elapsed < Duration::from_secs(3),
         "answered after {elapsed:?}"

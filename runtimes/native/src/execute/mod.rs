@@ -113,8 +113,11 @@ fn io_to_error(e: std::io::Error) -> Error {
     {
         return Error::Chunked(inner.clone());
     }
-    // A body that stalled past the idle timeout, like one cut short, is the client's: 400
-    // IncompleteBody (as the stores answer), never a 500 that blames the server.
+    // A body that stalled past the idle timeout is the client's: 400 RequestTimeout, as S3
+    // answers; one cut short is 400 IncompleteBody. Never a 500 that blames the server.
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        return Error::RequestTimeout;
+    }
     Error::Chunked(ChunkedError::Truncated)
 }
 
@@ -136,6 +139,9 @@ fn backend_error(e: BackendError, from: BodyFrom) -> Error {
         BackendError::Protocol(m) => Error::BadGateway(m),
         BackendError::RequestBody(f) if from == BodyFrom::Backend => {
             Error::BadGateway(format!("the source stopped: {}", f.message))
+        }
+        BackendError::RequestBody(f) if f.kind == std::io::ErrorKind::TimedOut => {
+            Error::RequestTimeout
         }
         BackendError::RequestBody(f) => f
             .chunked
