@@ -121,7 +121,7 @@ impl Inner {
                 match result {
                     Err(e) if !refreshing => Err(federation_error(e)),
                     // A failed refresh goes on with the credentials that are still valid.
-                    _ => inner.resolve_s3_at(head, depth + 1),
+                    _ => inner.resolve_s3_at(head, depth + 1, &mut None),
                 }
                 .unwrap_or_else(|e| inner.error_plan(&e, &request_id, &resource, is_head))
             });

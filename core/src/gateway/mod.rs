@@ -77,6 +77,14 @@ pub(crate) struct Inner {
     pub federation: Option<Arc<Federation>>,
 }
 
+/// A plan, and the name of the principal whose signature verified (`None` for an anonymous,
+/// refused or non-S3 request). Access logs name the caller with it, never with the access key
+/// id a request merely claims.
+pub struct Resolved {
+    pub plan: Plan,
+    pub principal: Option<String>,
+}
+
 /// Builds a [`Gateway`]: settings, registries, then extensions' endpoints.
 pub struct GatewayBuilder {
     inner: Inner,
@@ -134,12 +142,21 @@ impl Gateway {
 
     /// Decides what to do with a request.
     pub fn resolve(&self, head: RequestHead) -> Plan {
+        self.resolve_traced(head).plan
+    }
+
+    /// [`Self::resolve`], also saying who the caller proved to be (for access logs).
+    pub fn resolve_traced(&self, head: RequestHead) -> Resolved {
+        let untraced = |plan| Resolved {
+            plan,
+            principal: None,
+        };
         if let Some(plan) = self.inner.endpoints.dispatch(&head) {
-            return plan;
+            return untraced(plan);
         }
         // No S3 operation is an OPTIONS request.
         if head.method == Method::OPTIONS {
-            return self.inner.preflight(&head);
+            return untraced(self.inner.preflight(&head));
         }
         let cors = self.inner.actual_cors(&head);
         let (request_id, resource, is_head) = (
@@ -147,11 +164,15 @@ impl Gateway {
             head.raw_path.clone(),
             head.method == Method::HEAD,
         );
+        let mut principal = None;
         let plan = self
             .inner
-            .resolve_s3(head)
+            .resolve_s3(head, &mut principal)
             .unwrap_or_else(|e| self.inner.error_plan(&e, &request_id, &resource, is_head));
-        cors::with_cors(plan, cors)
+        Resolved {
+            plan: cors::with_cors(plan, cors),
+            principal,
+        }
     }
 
     /// The response for an error the runtime met while executing a plan (a body over its

@@ -53,8 +53,13 @@ pub(crate) struct S3Call {
 
 impl Inner {
     /// Everything up to the body: may ask the runtime for a small body first.
-    pub(crate) fn resolve_s3(self: &Arc<Self>, head: RequestHead) -> Result<Plan, Error> {
-        self.resolve_s3_at(head, 0)
+    /// `principal` receives the caller's name once its signature verified.
+    pub(crate) fn resolve_s3(
+        self: &Arc<Self>,
+        head: RequestHead,
+        principal: &mut Option<String>,
+    ) -> Result<Plan, Error> {
+        self.resolve_s3_at(head, 0, principal)
     }
 
     /// [`Self::resolve_s3`], after `depth` credential exchanges for this request.
@@ -62,6 +67,7 @@ impl Inner {
         self: &Arc<Self>,
         head: RequestHead,
         depth: u8,
+        principal: &mut Option<String>,
     ) -> Result<Plan, Error> {
         let path = address(
             head.header("host"),
@@ -84,6 +90,9 @@ impl Inner {
             regions,
             "s3",
         )?;
+        if let Identity::Principal(p) = &auth.identity {
+            *principal = Some(p.name.clone());
+        }
         // Backends with `auth = "oidc"` get their credentials before anything else (a body
         // cannot be read twice); the request is resolved again once they are there.
         if let Some(plan) = self.ensure_backend_credentials(&head, &path, &auth, depth)? {

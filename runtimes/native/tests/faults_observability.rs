@@ -177,7 +177,8 @@ fn every_request_gets_one_access_log_line_with_its_fields_and_no_secret_is_logge
         assert_eq!(line["bucket"], bucket, "{line}");
         assert_eq!(line["key"], key, "{line}");
         assert_eq!(line["status"], status, "{line}");
-        assert_eq!(line["principal"], ACCESS_KEY, "{line}");
+        assert_eq!(line["principal"], "tester", "{line}");
+        assert_eq!(line["access_key_id"], ACCESS_KEY, "{line}");
         assert_eq!(line["bytes_in"], body.len(), "{line}");
         let bytes_out = line["bytes_out"].as_u64().expect("bytes_out");
         let expected_out = if method == "HEAD" {
@@ -201,6 +202,9 @@ fn every_request_gets_one_access_log_line_with_its_fields_and_no_secret_is_logge
     assert_eq!(refused.status, 403);
     let line = access_line(&server, &request_id(&refused));
     assert_eq!(line["status"], 403, "{line}");
+    // The claim is logged, but nobody is named: the signature did not verify.
+    assert_eq!(line["access_key_id"], ACCESS_KEY, "{line}");
+    assert_eq!(line["principal"], "-", "{line}");
     ids.push(request_id(&refused));
 
     std::thread::sleep(Duration::from_millis(200));

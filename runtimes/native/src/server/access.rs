@@ -26,7 +26,10 @@ pub struct AccessRecord {
     pub operation: &'static str,
     pub bucket: String,
     pub key: String,
+    /// The configured name of the caller whose signature verified; `-` otherwise.
     pub principal: String,
+    /// The access key id the request claims (verified or not); `-` for an unsigned request.
+    pub access_key_id: String,
     pub method: Method,
     pub client: IpAddr,
     /// The response status; 0 while there is none.
@@ -48,7 +51,8 @@ impl AccessRecord {
             operation: "-",
             bucket: "-".into(),
             key: "-".into(),
-            principal: "anonymous".into(),
+            principal: "-".into(),
+            access_key_id: "-".into(),
             method,
             client,
             status: 0,
@@ -81,6 +85,7 @@ impl Drop for AccessRecord {
             bucket = %self.bucket,
             key = %self.key,
             principal = %self.principal,
+            access_key_id = %self.access_key_id,
             method = %self.method,
             status = self.status,
             bytes_in = self.bytes_in,

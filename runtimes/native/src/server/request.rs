@@ -133,10 +133,13 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr)
             record.key = key;
         }
         if let Some(access_key_id) = summary.access_key_id {
-            record.principal = access_key_id;
+            record.access_key_id = access_key_id;
         }
-        let plan = state.gateway.resolve(head);
-        execute::run(&state, plan, body, &ctx).await
+        let resolved = state.gateway.resolve_traced(head);
+        if let Some(principal) = resolved.principal {
+            record.principal = principal;
+        }
+        execute::run(&state, resolved.plan, body, &ctx).await
     };
     let status = response.status().as_u16();
     response.map(|body| record.track(status, body))
