@@ -1,4 +1,5 @@
-//! STS and OIDC end to end, with unmodified boto3 clients (tests/identity/clients.py):
+//! STS and OIDC end to end, with unmodified boto3 clients (tests/identity/clients.py) and the
+//! Rust SDK (aws-sdk-sts, then aws-sdk-s3 with the temporary credentials):
 //!
 //! - a local OIDC identity provider (discovery + JWKS over http, keys from core/tests/keys)
 //!   and the gateway in-process: AssumeRoleWithWebIdentity through the sts client and the SDK's
@@ -323,6 +324,106 @@ async fn sts_with_boto3_and_a_local_identity_provider() {
         "OK"
     );
     assert_eq!(idp.jwks_hits.load(Ordering::SeqCst), 2);
+}
+
+/// The Rust SDK, unmodified: aws-sdk-sts's AssumeRoleWithWebIdentity at the gateway's root
+/// (and at its `sts_path`), then aws-sdk-s3 with the temporary credentials, allowed inside the
+/// minted scope (`teams/blue/`) and denied outside it. Needs neither python nor moto.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sts_with_the_rust_sdk() {
+    let idp = Idp::start(&["rsa1"]).await;
+    let iss = idp.issuer();
+    let gw = gateway::Gateway::start(&sts_config(&iss)).await;
+    for endpoint in [gw.url(), format!("{}/.sts", gw.url())] {
+        let sts_config = aws_sdk_sts::Config::builder()
+            .endpoint_url(&endpoint)
+            .region(aws_sdk_sts::config::Region::new("us-east-1"))
+            .build();
+        let sts = aws_sdk_sts::Client::from_conf(sts_config);
+        let out = sts
+            .assume_role_with_web_identity()
+            .role_arn(ROLE_ARN)
+            .role_session_name("rust-sdk")
+            .web_identity_token(token(&iss, "rsa1", json!({})))
+            .duration_seconds(3600)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{endpoint}: {:?}", e.into_service_error()));
+        let creds = out.credentials().expect("credentials");
+        assert!(creds.session_token().len() > 20);
+        let user = out.assumed_role_user().expect("assumed role user");
+        assert!(user.arn().contains("rust-sdk"), "{}", user.arn());
+
+        let s3_config = aws_sdk_s3::Config::builder()
+            .endpoint_url(gw.url())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .force_path_style(true)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                creds.access_key_id(),
+                creds.secret_access_key(),
+                Some(creds.session_token().to_owned()),
+                None,
+                "sts",
+            ))
+            .build();
+        let s3 = aws_sdk_s3::Client::from_conf(s3_config);
+        s3.put_object()
+            .bucket("data")
+            .key("teams/blue/report.txt")
+            .body(b"inside".to_vec().into())
+            .send()
+            .await
+            .expect("a write inside the minted scope");
+        let got = s3
+            .get_object()
+            .bucket("data")
+            .key("teams/blue/report.txt")
+            .send()
+            .await
+            .expect("a read inside the minted scope");
+        assert_eq!(
+            &got.body.collect().await.unwrap().into_bytes()[..],
+            b"inside"
+        );
+        for (bucket, key) in [
+            ("data", "teams/red/x"),
+            ("data", "teams/blue-x"),
+            ("other", "x"),
+        ] {
+            let e = s3
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(b"outside".to_vec().into())
+                .send()
+                .await
+                .expect_err("a write outside the minted scope");
+            let e = e.into_service_error();
+            assert_eq!(
+                e.meta().code(),
+                Some("AccessDenied"),
+                "{bucket}/{key}: {e:?}"
+            );
+        }
+    }
+
+    // A token the gateway must refuse is an STS error through the SDK too.
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::Config::builder()
+            .endpoint_url(gw.url())
+            .region(aws_sdk_sts::config::Region::new("us-east-1"))
+            .build(),
+    );
+    let refused = sts
+        .assume_role_with_web_identity()
+        .role_arn(ROLE_ARN)
+        .role_session_name("rust-sdk")
+        .web_identity_token(token(&iss, "rsa1", json!({"aud": "someone-else"})))
+        .send()
+        .await
+        .expect_err("a token for another audience");
+    let refused = refused.into_service_error();
+    assert!(refused.is_invalid_identity_token_exception(), "{refused:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

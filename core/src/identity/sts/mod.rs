@@ -105,7 +105,10 @@ impl Extension for Sts {
     fn endpoints(&self) -> Vec<Endpoint> {
         let mut paths: Vec<Cow<'static, str>> = vec![Cow::Borrowed("/")];
         if let Some(path) = &self.path {
+            // The SDKs join an endpoint URL's path with the operation's `/`: an endpoint of
+            // `https://host/.sts` is called at `/.sts/`.
             paths.push(Cow::Owned(path.clone()));
+            paths.push(Cow::Owned(format!("{path}/")));
         }
         paths
             .into_iter()
