@@ -60,3 +60,54 @@ fn runs(program: &Path) -> bool {
             .map(|o| o.status.success())
             .unwrap_or(false)
 }
+
+/// The S3 clients the conformance recordings use, from PyPI into the project venv: boto3 and
+/// the aws CLI (v1, which vendors its own botocore). Returns `(python, aws)`.
+pub(crate) fn ensure_python_clients() -> anyhow::Result<(PathBuf, PathBuf)> {
+    let venv = venv_dir();
+    let python = venv.join("bin/python");
+    let aws = venv.join("bin/aws");
+    let has_boto3 = || {
+        Command::new(&python)
+            .args(["-c", "import boto3"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !has_boto3() || !aws.is_file() {
+        println!("installing boto3 and awscli into {}", venv.display());
+        if !python.is_file() {
+            cargo::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+        cargo::run(
+            Command::new(venv.join("bin/pip")).args(["install", "--quiet", "boto3", "awscli"]),
+        )?;
+    }
+    if !has_boto3() || !aws.is_file() {
+        bail!(
+            "boto3 or aws is not usable in {} after installing them",
+            venv.display()
+        );
+    }
+    Ok((python, aws))
+}
+
+/// npm `packages` (each `name@version`) installed into `dir` (under the cache) when any is
+/// missing; returns `dir/node_modules`.
+pub(crate) fn ensure_npm_packages(dir: &Path, packages: &[&str]) -> anyhow::Result<PathBuf> {
+    let modules = dir.join("node_modules");
+    let missing = packages.iter().any(|spec| {
+        let name = spec.rsplit_once('@').map_or(*spec, |(n, _)| n);
+        !modules.join(name).join("package.json").is_file()
+    });
+    if missing {
+        std::fs::create_dir_all(dir)?;
+        println!("installing {} into {}", packages.join(" "), dir.display());
+        let mut npm = Command::new("npm");
+        npm.current_dir(dir)
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(dir)
+            .args(packages);
+        cargo::run(&mut npm)?;
+    }
+    Ok(modules)
+}

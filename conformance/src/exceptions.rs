@@ -1,0 +1,134 @@
+//! Every difference that is not a gateway failure is explained here, in one table: a
+//! capability the backend lacks (the entry reads "backend lacks", never "pass"), or a known
+//! difference tracked by an issue (the entry reads "known"). An exception covers the failed
+//! exchanges it names; an entry whose failures are all covered takes the exception's verdict,
+//! and any failure no exception covers fails the replay.
+
+use crate::env::BackendKind;
+
+/// Why a difference is excepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The backend does not implement what the exchange needs; the gateway cannot be judged.
+    BackendLacks,
+    /// A known difference, tracked by an issue.
+    Tracked(&'static str),
+}
+
+/// One exception. `None` and empty lists match everything.
+#[derive(Debug, Clone, Copy)]
+pub struct Exception {
+    /// The scenario, or every scenario.
+    pub scenario: Option<&'static str>,
+    /// The client, or every client.
+    pub client: Option<&'static str>,
+    /// The backend, or every backend.
+    pub backend: Option<BackendKind>,
+    /// The runtime, or every runtime.
+    pub runtime: Option<&'static str>,
+    /// The operations (exchange labels) covered, or all.
+    pub ops: &'static [&'static str],
+    /// A text the failure's diff must contain, or none.
+    pub detail: Option<&'static str>,
+    /// Lacks or tracked.
+    pub kind: Kind,
+    /// What differs and why.
+    pub reason: &'static str,
+}
+
+const ANY: Exception = Exception {
+    scenario: None,
+    client: None,
+    backend: None,
+    runtime: None,
+    ops: &[],
+    detail: None,
+    kind: Kind::BackendLacks,
+    reason: "",
+};
+
+/// The exceptions.
+pub const EXCEPTIONS: &[Exception] = &[
+    Exception {
+        scenario: Some("tagging"),
+        backend: Some(BackendKind::S3sFs),
+        reason: "s3s-fs 0.14.1 does not implement object tagging (501 NotImplemented)",
+        ..ANY
+    },
+    Exception {
+        scenario: Some("conditional-reads"),
+        backend: Some(BackendKind::S3sFs),
+        ops: &["GetObject", "HeadObject"],
+        reason: "s3s-fs 0.14.1 ignores If-None-Match, If-Match and If-Modified-Since on GET and HEAD (200 instead of 304 or 412)",
+        ..ANY
+    },
+    Exception {
+        backend: Some(BackendKind::S3sFs),
+        ops: &["ListObjectsV2", "ListObjects"],
+        reason: "s3s-fs 0.14.1 listings carry no ETag, ChecksumAlgorithm or StorageClass per object",
+        ..ANY
+    },
+    Exception {
+        backend: Some(BackendKind::S3sFs),
+        ops: &[
+            "CreateMultipartUpload",
+            "UploadPart",
+            "ListParts",
+            "CompleteMultipartUpload",
+        ],
+        detail: Some("hecksum"),
+        reason: "s3s-fs 0.14.1 keeps no checksums for multipart uploads",
+        ..ANY
+    },
+    Exception {
+        backend: Some(BackendKind::S3sFs),
+        ops: &["ListMultipartUploads"],
+        reason: "s3s-fs 0.14.1 does not implement ListMultipartUploads (501 NotImplemented)",
+        ..ANY
+    },
+    Exception {
+        backend: Some(BackendKind::S3sFs),
+        ops: &["ListParts"],
+        reason: "s3s-fs 0.14.1 ListParts answers carry no Initiator, Owner, IsTruncated, MaxParts or NextPartNumberMarker",
+        ..ANY
+    },
+    Exception {
+        backend: Some(BackendKind::S3sFs),
+        ops: &["CompleteMultipartUpload"],
+        detail: Some("<Location>"),
+        reason: "s3s-fs 0.14.1 CompleteMultipartUpload answers carry no Location",
+        ..ANY
+    },
+    Exception {
+        backend: Some(BackendKind::S3sFs),
+        ops: &["CopyObject", "UploadPartCopy"],
+        reason: "s3s-fs 0.14.1 copy results carry no checksum (CopyObject) and no LastModified (UploadPartCopy)",
+        ..ANY
+    },
+    Exception {
+        backend: Some(BackendKind::S3sFs),
+        ops: &["GetObject", "HeadObject"],
+        detail: Some("- content-type: binary/octet-stream"),
+        reason: "s3s-fs 0.14.1 stores no Content-Type when the upload sent none (S3 stores binary/octet-stream)",
+        ..ANY
+    },
+];
+
+/// The exception covering a failed exchange, if any.
+pub fn covering(
+    scenario: &str,
+    client: &str,
+    backend: BackendKind,
+    runtime: &str,
+    label: &str,
+    detail: &str,
+) -> Option<&'static Exception> {
+    EXCEPTIONS.iter().find(|e| {
+        e.scenario.is_none_or(|s| s == scenario)
+            && e.client.is_none_or(|c| c == client)
+            && e.backend.is_none_or(|b| b == backend)
+            && e.runtime.is_none_or(|r| r == runtime)
+            && (e.ops.is_empty() || e.ops.iter().any(|op| label.split(' ').next() == Some(op)))
+            && e.detail.is_none_or(|d| detail.contains(d))
+    })
+}
