@@ -55,6 +55,7 @@ pub fn sign_request(
     if !headers.contains_key(HOST) {
         return Err(SigV4Error::InvalidSigningInput("no host header"));
     }
+    check_scope_names(region, service)?;
     let payload = PayloadMode::from_header_value(payload_hash)?;
     let amz_date = format_amz_date(&now).ok_or(SigV4Error::InvalidSigningInput(
         "the time is outside years 0..=9999",
@@ -131,6 +132,7 @@ pub fn presign(
     if !headers.contains_key(HOST) {
         return Err(SigV4Error::InvalidSigningInput("no host header"));
     }
+    check_scope_names(region, service)?;
     if expires_secs > MAX_PRESIGNED_EXPIRES_SECS {
         return Err(SigV4Error::ExpiresTooLarge);
     }
@@ -181,6 +183,24 @@ pub fn presign(
     let signature = key.sign_hex(string_to_sign(&amz_date, &scope_str, &creq).as_bytes());
     auth.push((param::SIGNATURE.to_owned(), signature));
     Ok(auth)
+}
+
+/// Refuses a region or service that would not survive in a credential scope: empty, or with
+/// anything but `a-z`, `0-9` and `-` (a `/` shifts the scope's parts, a `,` or space breaks
+/// the Authorization header), so that what we sign always parses (found by fuzzing).
+fn check_scope_names(region: &str, service: &str) -> Result<(), SigV4Error> {
+    let name = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if name(region) && name(service) {
+        Ok(())
+    } else {
+        Err(SigV4Error::InvalidSigningInput(
+            "the region and service must be non-empty and made of a-z, 0-9 and '-'",
+        ))
+    }
 }
 
 fn scope_for(amz_date: &str, region: &str, service: &str) -> CredentialScope {
