@@ -19,6 +19,7 @@ pub mod identity;
 pub mod policy;
 pub mod registry;
 pub mod sigv4;
+pub mod store;
 #[rustfmt::skip]
 mod generated;
 

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use multistore_core::gateway::{BackendKind, BackendRequest};
 
 use crate::execute::body::{Body, ByteStream, from_stream};
-use crate::store::{StoreBody, StoreError, StoreSet};
+use crate::store::{IntoStoreResponse, StoreBody, StoreError, StoreSet};
 
 /// A backend's answer.
 pub struct BackendResponse {

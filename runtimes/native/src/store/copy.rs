@@ -61,7 +61,7 @@ pub struct SourceConditions<'a>(pub ReadConditions<'a>);
 impl SourceConditions<'_> {
     /// Any failing copy-source condition is a 412 (a copy is never "not modified").
     pub fn check(&self, meta: &ObjectMeta) -> StoreResult<()> {
-        match self.0.evaluate(&meta.etag, meta.last_modified_ms) {
+        match super::conditions::evaluate_read(self.0, &meta.etag, meta.last_modified_ms) {
             Verdict::Proceed => Ok(()),
             Verdict::NotModified | Verdict::PreconditionFailed => {
                 Err(StoreError::precondition_failed(

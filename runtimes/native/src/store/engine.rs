@@ -15,7 +15,7 @@ use multistore_core::s3::{S3Request, StorageClass};
 use super::backend::Backend;
 use super::blob::{Staged, Writer};
 use super::checksum::{BodyDigests, Digests};
-use super::error::{StoreError, StoreResult};
+use super::error::{IntoStoreResponse, StoreError, StoreResult};
 use super::{BodyStream, StoreBody, StoreResponse, StoreSet};
 
 /// The largest object PutObject, a part, or a copy may write (S3's 5 GiB).

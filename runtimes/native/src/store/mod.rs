@@ -36,7 +36,6 @@ mod backend;
 mod blob;
 mod bucket;
 mod checksum;
-mod conditions;
 mod copy;
 mod dir;
 mod engine;
@@ -56,10 +55,12 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use multistore_core::codec::http::{BindingError, BodyKind, HttpRequest, OutboundRequest};
+use multistore_core::codec::http::{BodyKind, HttpRequest, OutboundRequest};
 use multistore_core::s3::{S3Operation, S3Request};
 
-pub use error::{StoreError, StoreResult};
+pub use error::{IntoStoreResponse, StoreError, StoreResult};
+/// S3's rules for ranges and preconditions, shared with the Worker's R2 store.
+use multistore_core::store::conditions;
 
 /// A streamed body.
 pub type BodyStream =
@@ -279,7 +280,7 @@ impl StoreSet {
         let body_ref = buffered.as_deref().filter(|b| !b.is_empty());
         match S3Request::from_http(operation, &http, body_ref) {
             Ok(parsed) => target.execute(parsed, body, self).await,
-            Err(e) => binding_error(&e).into_response(),
+            Err(e) => StoreError::from_binding(&e).into_response(),
         }
     }
 }
@@ -298,22 +299,4 @@ async fn read_limited(mut body: BodyStream, limit: usize) -> StoreResult<Bytes> 
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
-}
-
-/// The S3 error for a request that does not bind (the same mapping as the gateway's).
-fn binding_error(e: &BindingError) -> StoreError {
-    let message = e.to_string();
-    match e {
-        BindingError::Xml(_) | BindingError::MissingBody => StoreError::malformed_xml(message),
-        BindingError::MissingHeader(_) | BindingError::MissingParameter(_) => {
-            StoreError::invalid_request(message)
-        }
-        BindingError::MissingLabel(_) | BindingError::InvalidLabel { .. } => StoreError {
-            code: "InvalidURI",
-            status: 400,
-            message,
-        },
-        BindingError::UnwritableHeader(_) => StoreError::internal(message),
-        _ => StoreError::invalid_argument(message),
-    }
 }

@@ -155,7 +155,7 @@ fn precondition_failed() -> StoreError {
 
 /// Decides what a read returns, or the error (`Ok(Err(response))` is a 304).
 fn resolve(meta: ObjectMeta, r: &ReadRequest<'_>) -> StoreResult<Result<Resolved, StoreResponse>> {
-    match r.conditions.evaluate(&meta.etag, meta.last_modified_ms) {
+    match super::conditions::evaluate_read(r.conditions, &meta.etag, meta.last_modified_ms) {
         Verdict::Proceed => {}
         Verdict::NotModified => return Ok(Err(not_modified(&meta))),
         Verdict::PreconditionFailed => return Err(precondition_failed()),
