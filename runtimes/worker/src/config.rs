@@ -1,13 +1,17 @@
 //! The Worker's configuration: the same schema as the native runtime's TOML, given as JSON in
 //! the `MULTISTORE_CONFIG` var or secret, with `{ "env": "NAME" }` secrets resolved from the
 //! Worker's other secrets and vars. [`load`] builds everything a request needs once per
-//! isolate ([`Loaded`]); nothing of it is rebuilt per request.
+//! isolate ([`Loaded`]): the registries, and the STS and OIDC extensions when the
+//! configuration sets them up (as the native runtime does), whose JWKS and credential caches
+//! then live as long as the isolate. Nothing of it is rebuilt per request.
 
 use std::fmt;
 use std::sync::Arc;
 
 use multistore_core::config::{BackendConfig, ConfigError, Limits, SecretSource, from_json};
 use multistore_core::gateway::{Gateway, Settings};
+use multistore_core::identity::oidc::OidcProvider;
+use multistore_core::identity::sts::Sts;
 use multistore_core::registry::{BucketRegistry, StaticRegistry};
 
 /// The name of the Worker binding (a `[vars]` entry or a secret) that holds the gateway's
@@ -55,6 +59,8 @@ pub enum LoadError {
         bucket: String,
         backend: &'static str,
     },
+    /// STS or the OIDC provider cannot be built from the configuration.
+    Identity(String),
 }
 
 impl fmt::Display for LoadError {
@@ -67,6 +73,7 @@ impl fmt::Display for LoadError {
                 "{CONFIG_BINDING}: bucket {bucket}: type = \"{backend}\" is served by the native \
                  runtime only; use type = \"r2\" (a bucket binding) or type = \"s3\" in a Worker"
             ),
+            Self::Identity(e) => write!(f, "{CONFIG_BINDING}: {e}"),
         }
     }
 }
@@ -98,7 +105,8 @@ impl fmt::Debug for Loaded {
 ///
 /// # Errors
 /// [`LoadError::Config`] for a configuration that does not parse or validate or names an
-/// unset secret; [`LoadError::Unsupported`] for a `local` or `memory` bucket.
+/// unset secret; [`LoadError::Unsupported`] for a `local` or `memory` bucket;
+/// [`LoadError::Identity`] for roles without session keys, or unusable OIDC signing keys.
 pub fn load(text: &str, secrets: &dyn SecretSource) -> Result<Loaded, LoadError> {
     let mut config = from_json(text)?;
     config.resolve_secrets(secrets)?;
@@ -114,12 +122,19 @@ pub fn load(text: &str, secrets: &dyn SecretSource) -> Result<Loaded, LoadError>
         });
     }
     let registry = Arc::new(StaticRegistry::new(&config)?);
-    let gateway = Gateway::builder(
+    let mut builder = Gateway::builder(
         Settings::from_config(&config),
         registry.clone(),
         registry.clone(),
-    )
-    .build();
+    );
+    let identity = |e: &dyn fmt::Display| LoadError::Identity(e.to_string());
+    if let Some(sts) = Sts::from_config(&config, registry.clone()).map_err(|e| identity(&e))? {
+        builder = builder.extension(&sts).map_err(|e| identity(&e))?;
+    }
+    if let Some(oidc) = OidcProvider::from_config(&config.server).map_err(|e| identity(&e))? {
+        builder = builder.extension(&oidc).map_err(|e| identity(&e))?;
+    }
+    let gateway = builder.build();
     Ok(Loaded {
         gateway,
         registry,
@@ -212,5 +227,81 @@ mod tests {
     fn broken_json_is_a_config_error_with_a_line() {
         let error = load("{\n  \"buckets\": [ }", &secrets).unwrap_err();
         assert!(matches!(error, LoadError::Config(_)), "{error:?}");
+    }
+
+    const IDENTITY: &str = r#"{
+        "server": {
+            "session_keys": [ { "id": "k1", "secret": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=" } ],
+            "oidc_issuer": "https://gateway.example.com",
+            "oidc_keys": [ { "id": "gw-1", "algorithm": "RS256", "private_key": { "env": "OIDC_KEY" } } ]
+        },
+        "buckets": [ { "name": "media", "backend": { "type": "r2", "binding": "MEDIA" } } ],
+        "roles": [ { "name": "ci", "trusted_issuers": ["https://token.actions.githubusercontent.com"],
+                     "audiences": ["sts.amazonaws.com"],
+                     "scopes": [ { "bucket": "media", "actions": ["read"] } ] } ]
+    }"#;
+
+    fn identity_secrets(name: &str) -> Option<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../core/tests/keys/rsa2.pem"
+        );
+        (name == "OIDC_KEY").then(|| std::fs::read_to_string(path).expect("test key"))
+    }
+
+    fn get(gateway: &Gateway, path: &str, query: &str) -> multistore_core::gateway::Plan {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::HOST, "gw.example".parse().unwrap());
+        gateway.resolve(multistore_core::gateway::RequestHead {
+            method: http::Method::GET,
+            raw_path: path.into(),
+            raw_query: query.into(),
+            headers,
+            client_ip: None,
+            now: multistore_core::codec::scalar::DateTime::from_millis(1_764_000_000_000),
+            request_id: "req-1".into(),
+        })
+    }
+
+    #[test]
+    fn sts_and_the_oidc_provider_are_registered_as_on_native() {
+        use multistore_core::gateway::Plan;
+        let loaded = load(IDENTITY, &identity_secrets).unwrap();
+        match get(&loaded.gateway, "/.well-known/openid-configuration", "") {
+            Plan::Respond(r) => {
+                assert_eq!(r.status, 200);
+                let body = String::from_utf8_lossy(&r.body);
+                assert!(
+                    body.contains("https://gateway.example.com/.well-known/jwks.json"),
+                    "{body}"
+                );
+            }
+            other => panic!("discovery: {other:?}"),
+        }
+        // STS answers (here: a refusal of a missing token), where a gateway without it would
+        // treat the request as an anonymous S3 ListBuckets.
+        match get(
+            &loaded.gateway,
+            "/",
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15",
+        ) {
+            Plan::Respond(r) => {
+                let body = String::from_utf8_lossy(&r.body);
+                assert!(
+                    body.contains("sts.amazonaws.com/doc/2011-06-15"),
+                    "{} {body}",
+                    r.status
+                );
+            }
+            other => panic!("sts: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn roles_without_session_keys_are_refused() {
+        let text = IDENTITY.replace(r#""session_keys": [ { "id": "k1", "secret": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=" } ],"#, "");
+        let error = load(&text, &identity_secrets).unwrap_err();
+        assert!(matches!(error, LoadError::Identity(_)), "{error:?}");
+        assert!(error.to_string().contains("session_keys"), "{error}");
     }
 }

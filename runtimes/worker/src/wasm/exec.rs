@@ -155,6 +155,15 @@ impl Exec<'_> {
                 }
                 Plan::Fetch(fetch) => {
                     let result = fetch::own(&fetch.request, fetch.limit).await;
+                    if let Err(e) = &result {
+                        // The client sees only the S3/STS error the core makes of it.
+                        worker::console_warn!(
+                            "{}: {} {}: {e}",
+                            self.ctx.request_id,
+                            fetch.request.method,
+                            fetch.request.url
+                        );
+                    }
                     plan = (fetch.then)(result);
                 }
                 Plan::Forward(forward) => return self.forward(*forward, client).await,
