@@ -20,7 +20,7 @@ fn on_path(program: &str) -> Option<PathBuf> {
 }
 
 /// The project's Python venv for test tools.
-fn venv_dir() -> PathBuf {
+pub(crate) fn venv_dir() -> PathBuf {
     let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
     home.join(".cache/multistore/venv")
 }

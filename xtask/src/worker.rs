@@ -9,9 +9,13 @@
 //! deploy  build, then wrangler deploy
 //! wrangler the pinned wrangler in runtimes/worker (`-- secret put NAME`, `-- tail`, …)
 //! smoke   build; s3s-fs (an S3 backend) and the Worker under miniflare with an R2 binding, on
-//!         free 127.0.0.1 ports; runtimes/worker/smoke/smoke.py (boto3, the aws CLI) against
-//!         both; stop everything
+//!         free 127.0.0.1 ports; runtimes/worker/smoke/{smoke,identity}.py (boto3, the aws CLI)
+//!         against both; stop everything
+//! compare the same suite through the native binary and the Worker, in front of s3s-fs, moto
+//!         and R2, compared operation by operation (see `compare`)
 //! ```
+//!
+//! Other tasks run the built Worker through [`miniflare`].
 //!
 //! Tools live in a cache outside the repository (`$MULTISTORE_CACHE`, default
 //! `~/.cache/multistore`): `tools/bin/{wasm-bindgen,s3s-fs}` from `cargo install`, and
@@ -35,8 +39,11 @@ use clap::Subcommand;
 
 use crate::cargo::{self, ChildEnv};
 
+mod compare;
+mod config;
 pub(crate) mod miniflare;
 mod procs;
+mod results;
 mod smoke;
 
 /// The wrangler that runs on Node 20 (later ones need Node 22).
@@ -75,6 +82,9 @@ enum Action {
     },
     /// Build, start the Worker with an s3s-fs backend and an R2 binding, run S3 clients against it.
     Smoke,
+    /// Run the scenario suite through the native binary and the Worker in front of s3s-fs, moto
+    /// and R2, and compare the outcomes operation by operation.
+    Compare,
     /// Run the pinned wrangler in runtimes/worker with the arguments after `--` (e.g. `secret put NAME`).
     Wrangler {
         #[arg(last = true)]
@@ -91,6 +101,7 @@ pub(crate) fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
         Action::Dev { port, wrangler } => dev(&paths, &env, *port, wrangler),
         Action::Deploy { wrangler } => deploy(&paths, &env, wrangler),
         Action::Smoke => smoke::smoke(&paths, &env),
+        Action::Compare => compare::compare(&paths, &env),
         Action::Wrangler { args } => {
             let wrangler = wrangler(&paths)?;
             let mut command = wrangler_command(&wrangler);
@@ -468,11 +479,12 @@ fn deploy(paths: &Paths, env: &ChildEnv, extra: &[String]) -> anyhow::Result<()>
     cargo::run(&mut command)
 }
 
-/// The `cargo xtask test` step: not wired yet (issue #5 will build the Worker and run the smoke
-/// test under workerd here).
-pub(crate) fn ci_step(_root: &Path, _env: &ChildEnv) -> anyhow::Result<()> {
-    println!("skipped: not wired yet (issue #5)");
-    Ok(())
+/// The `cargo xtask test` step: the Worker's wasm build, the smoke test under miniflare
+/// (workerd), and the comparison with the native runtime; every tool installed when missing.
+pub(crate) fn ci_step(root: &Path, env: &ChildEnv) -> anyhow::Result<()> {
+    let paths = Paths::new(root);
+    smoke::smoke(&paths, env)?;
+    compare::compare(&paths, env)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! `runtimes/worker/smoke/smoke.py`; every process it starts runs in its own process group and
 //! is stopped when it ends, however it ends.
 
-use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -22,6 +21,14 @@ const SMOKE_SECRET: &str = "smoke-secret-0123456789abcdefghijklmnop";
 const BACKEND_ACCESS_KEY: &str = "s3sfsbackend";
 const BACKEND_SECRET: &str = "s3sfs-backend-secret";
 const SMOKE_MAX_UPLOAD: u64 = 8 * 1024 * 1024;
+const READER_ACCESS_KEY: &str = "AKIASMOKEREADER00001";
+const READER_SECRET: &str = "smoke-reader-secret-0123456789abcdef";
+/// The STS session key ring's one key (32 bytes, base64): test data, not a secret.
+const SESSION_KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+/// The gateway's own OIDC issuer (its discovery document names it).
+const GATEWAY_ISSUER: &str = "https://gateway.example.com";
+/// The test key the gateway signs its own tokens with (core/tests/keys).
+const GATEWAY_KEY: &str = "core/tests/keys/rsa2.pem";
 
 pub(super) fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -45,6 +52,7 @@ pub(super) fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
     let data = run_dir.join("s3s-data");
     fs::create_dir_all(data.join("backend-bucket"))?;
     let backend_port = free_port()?;
+    let issuer_port = free_port()?;
 
     let mut processes = Processes::default();
     let mut backend = Command::new(&s3s_fs);
@@ -58,9 +66,14 @@ pub(super) fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
         processes.report();
     })?;
 
-    let options = Options::new(smoke_gateway_config(backend_port))
+    let gateway_key = paths.root.join(GATEWAY_KEY);
+    let pem = fs::read_to_string(&gateway_key)
+        .with_context(|| format!("cannot read {}", gateway_key.display()))?;
+    let options = Options::new(smoke_gateway_config(backend_port, issuer_port))
         .binding("CLIENT_SECRET", SMOKE_SECRET)
         .binding("BACKEND_SECRET", BACKEND_SECRET)
+        .binding("SESSION_KEY", SESSION_KEY)
+        .binding("OIDC_KEY", &pem)
         .r2_bucket("SMOKE_R2");
     let worker = built.start(&options, &run_dir)?;
     let endpoint = worker.endpoint().to_owned();
@@ -93,7 +106,36 @@ pub(super) fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
     client.args(["--r2-bucket", "r2-bucket"]);
     client.args(["--lenient-conditions", "s3-bucket"]);
     client.args(["--skip-encoded", "s3-bucket"]);
-    let result = cargo::run(&mut client);
+    // What s3s-fs cannot do (it maps keys to file names: no `+` in listings, some keys
+    // refused; no tagging), what a Worker cannot receive (dot segments: the URL is normalized
+    // before the Worker sees it), and what R2 lacks (tagging; the R2 checks assert its 501):
+    // `cargo xtask worker compare` runs these, with the differences named.
+    for skip in [
+        "s3-bucket:encoding-type=url",
+        "s3-bucket:special keys",
+        "dot-segment keys",
+        "tagging",
+    ] {
+        client.args(["--skip", skip]);
+    }
+    client.args([
+        "--reader-key",
+        READER_ACCESS_KEY,
+        "--reader-secret",
+        READER_SECRET,
+    ]);
+    let mut identity = Command::new(&python);
+    identity
+        .arg(paths.crate_dir.join("smoke/identity.py"))
+        .args(["--endpoint", &endpoint])
+        .args(["--issuer-port", &issuer_port.to_string()])
+        .arg("--keys")
+        .arg(paths.root.join("core/tests/keys"))
+        .args(["--bucket", "r2-bucket", "--other-bucket", "r2-prefixed"])
+        .args(["--gateway-issuer", GATEWAY_ISSUER])
+        .arg("--gateway-key")
+        .arg(&gateway_key);
+    let result = cargo::run(&mut client).and_then(|()| cargo::run(&mut identity));
     if result.is_err() {
         processes.report();
         worker.report();
@@ -110,23 +152,49 @@ pub(super) fn smoke(paths: &Paths, env: &ChildEnv) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A python3 that has boto3.
-fn check_python() -> anyhow::Result<OsString> {
-    let python = OsString::from("python3");
-    let ok = Command::new(&python)
-        .args(["-c", "import boto3"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+/// A python3 with boto3 and cryptography (and the aws CLI when it comes with them): the
+/// system's when it has them, else the project venv (`tools.rs`), installed there on first use.
+pub(super) fn check_python() -> anyhow::Result<PathBuf> {
+    let usable = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import boto3, cryptography"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let system = PathBuf::from("python3");
+    if usable(&system) {
+        return Ok(system);
+    }
+    let venv = crate::tools::venv_dir();
+    let python = venv.join("bin/python3");
+    if !usable(&python) {
+        println!(
+            "installing boto3, awscli and cryptography into {}",
+            venv.display()
+        );
+        if !python.exists() {
+            cargo::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+        cargo::run(Command::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            "boto3",
+            "awscli",
+            "cryptography",
+        ]))?;
+    }
     ensure!(
-        ok,
-        "the smoke test needs python3 with boto3 (pip install boto3)"
+        usable(&python),
+        "{} cannot import boto3 and cryptography after installing them",
+        python.display()
     );
     Ok(python)
 }
 
 /// s3s-fs at [`S3S_FS_VERSION`], installed when missing.
-fn s3s_fs(paths: &Paths, env: &ChildEnv) -> anyhow::Result<PathBuf> {
+pub(super) fn s3s_fs(paths: &Paths, env: &ChildEnv) -> anyhow::Result<PathBuf> {
     let bin = paths.tool("s3s-fs");
     let version_ok = |bin: &Path| {
         Command::new(bin)
@@ -154,11 +222,24 @@ fn s3s_fs(paths: &Paths, env: &ChildEnv) -> anyhow::Result<PathBuf> {
 
 /// The gateway configuration of the smoke test: an S3 bucket on s3s-fs (with a key prefix,
 /// so listings are rewritten), an R2 bucket, and a second R2 bucket with a prefix on the same
-/// binding.
-fn smoke_gateway_config(backend_port: u16) -> String {
+/// binding; STS with a role trusting the local identity provider on `issuer_port`, and the
+/// gateway as an OIDC issuer of its own (what `smoke/identity.py` expects).
+fn smoke_gateway_config(backend_port: u16, issuer_port: u16) -> String {
+    let issuer = format!("http://127.0.0.1:{issuer_port}");
     format!(
         r#"{{
   "limits": {{ "max_upload_bytes": {SMOKE_MAX_UPLOAD} }},
+  "server": {{
+    "insecure_issuers": ["{issuer}"], "sts_path": "/.sts",
+    "session_keys": [ {{ "id": "k1", "secret": {{ "env": "SESSION_KEY" }} }} ],
+    "oidc_issuer": "{GATEWAY_ISSUER}",
+    "oidc_keys": [ {{ "id": "gw-1", "algorithm": "RS256", "private_key": {{ "env": "OIDC_KEY" }} }} ]
+  }},
+  "roles": [
+    {{ "name": "ci", "trusted_issuers": ["{issuer}"], "audiences": ["sts.amazonaws.com"],
+       "subject": "repo:org/*",
+       "scopes": [ {{ "bucket": "r2-bucket", "prefixes": ["teams/{{team}}/"], "actions": ["all"] }} ] }}
+  ],
   "buckets": [
     {{ "name": "s3-bucket", "backend": {{ "type": "s3", "endpoint": "http://127.0.0.1:{backend_port}",
        "region": "us-east-1", "bucket": "backend-bucket", "prefix": "gw/",
@@ -169,7 +250,10 @@ fn smoke_gateway_config(backend_port: u16) -> String {
   "credentials": [
     {{ "access_key_id": "{SMOKE_ACCESS_KEY}", "principal": "smoke",
        "secret_access_key": {{ "env": "CLIENT_SECRET" }},
-       "scopes": [ {{ "bucket": "*", "actions": ["all"] }} ] }}
+       "scopes": [ {{ "bucket": "*", "actions": ["all"] }} ] }},
+    {{ "access_key_id": "{READER_ACCESS_KEY}", "principal": "reader",
+       "secret_access_key": "{READER_SECRET}",
+       "scopes": [ {{ "bucket": "*", "actions": ["read"] }} ] }}
   ]
 }}"#
     )
@@ -181,12 +265,16 @@ mod tests {
 
     #[test]
     fn the_smoke_config_points_at_the_backend_and_names_its_secrets() {
-        let config = smoke_gateway_config(9000);
+        let config = smoke_gateway_config(9000, 9001);
         assert!(
             config.contains("\"endpoint\": \"http://127.0.0.1:9000\""),
             "{config}"
         );
         assert!(config.contains("\"env\": \"BACKEND_SECRET\""), "{config}");
         assert!(config.contains("\"binding\": \"SMOKE_R2\""), "{config}");
+        assert!(
+            config.contains("\"trusted_issuers\": [\"http://127.0.0.1:9001\"]"),
+            "{config}"
+        );
     }
 }
