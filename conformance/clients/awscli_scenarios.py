@@ -20,7 +20,9 @@ WORK = tempfile.mkdtemp(prefix="conformance-awscli-")
 CONFIG = os.path.join(WORK, "config")
 with open(CONFIG, "w") as f:
     f.write("[default]\nregion = us-east-1\ns3 =\n  max_concurrent_requests = 1\n"
-            "  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n  addressing_style = path\n")
+            "  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n  addressing_style = path\n"
+            # `aws s3 presign` makes SigV2 URLs unless told otherwise; multistore takes SigV4 only.
+            "  signature_version = s3v4\n")
 
 
 def pattern(phase, length):
@@ -157,6 +159,9 @@ SCENARIOS = {
     "conditional-reads": conditional_reads, "tagging": tagging, "delete-objects": delete_objects,
     "copy": copy, "presigned": presigned, "auth-errors": auth_errors,
 }
+NOT_APPLICABLE = {"auth-signed-chunks"}  # hand-built signed chunks: the Rust client only
 
 if __name__ == "__main__":
+    if sys.argv[1] in NOT_APPLICABLE:
+        sys.exit(3)
     sys.exit(SCENARIOS[sys.argv[1]]() or 0)

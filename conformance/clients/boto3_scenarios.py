@@ -26,14 +26,14 @@ def pattern(phase, length):
     return (PATTERN * reps)[phase : phase + length]
 
 
-def client(keys=ADMIN):
+def client(keys=ADMIN, **config):
     return boto3.client(
         "s3",
         endpoint_url=ENDPOINT,
         aws_access_key_id=keys[0],
         aws_secret_access_key=keys[1],
         region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, **config),
     )
 
 
@@ -185,7 +185,9 @@ def copy(s3):
 
 
 def http(method, url, body=None):
-    request = urllib.request.Request(url, data=body, method=method)
+    # urllib labels a body as a form unless told otherwise, and moto then drops it.
+    headers = {"Content-Type": "application/octet-stream"} if body is not None else {}
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request) as response:
             response.read()
@@ -194,6 +196,9 @@ def http(method, url, body=None):
 
 
 def presigned(s3):
+    # boto3 presigns with SigV2 unless told otherwise; multistore (like new S3 regions) takes
+    # SigV4 only, so the URLs are made the way the boto3 documentation recommends.
+    s3 = client(signature_version="s3v4")
     s3.put_object(Bucket=B, Key="pre/get.txt", Body=b"presigned body")
     http("GET", s3.generate_presigned_url("get_object", Params={"Bucket": B, "Key": "pre/get.txt"}, ExpiresIn=900))
     http("PUT", s3.generate_presigned_url("put_object", Params={"Bucket": B, "Key": "pre/put.txt"}, ExpiresIn=900),
@@ -223,6 +228,9 @@ SCENARIOS = {
     "conditional-reads": conditional_reads, "tagging": tagging, "delete-objects": delete_objects,
     "copy": copy, "presigned": presigned, "auth-errors": auth_errors,
 }
+NOT_APPLICABLE = {"auth-signed-chunks"}  # hand-built signed chunks: the Rust client only
 
 if __name__ == "__main__":
+    if sys.argv[1] in NOT_APPLICABLE:
+        sys.exit(3)
     SCENARIOS[sys.argv[1]](client())

@@ -30,6 +30,9 @@ pub struct Exception {
     pub ops: &'static [&'static str],
     /// A text the failure's diff must contain, or none.
     pub detail: Option<&'static str>,
+    /// Whether it covers a different status; without it, a diff that changes the status is
+    /// never covered.
+    pub status: bool,
     /// Lacks or tracked.
     pub kind: Kind,
     /// What differs and why.
@@ -43,6 +46,7 @@ const ANY: Exception = Exception {
     runtime: None,
     ops: &[],
     detail: None,
+    status: false,
     kind: Kind::BackendLacks,
     reason: "",
 };
@@ -50,8 +54,16 @@ const ANY: Exception = Exception {
 /// The exceptions.
 pub const EXCEPTIONS: &[Exception] = &[
     Exception {
+        runtime: Some("worker"),
+        detail: Some("+ content-encoding: gzip"),
+        kind: Kind::Tracked("#5"),
+        reason: "under miniflare, the Worker's empty answer to a request that accepts gzip (the JS SDK's presigned PUT through fetch) comes gzip-encoded: Content-Encoding: gzip and a 20-byte body, where S3 sends an empty body",
+        ..ANY
+    },
+    Exception {
         scenario: Some("tagging"),
         backend: Some(BackendKind::S3sFs),
+        status: true,
         reason: "s3s-fs 0.14.1 does not implement object tagging (501 NotImplemented)",
         ..ANY
     },
@@ -59,6 +71,7 @@ pub const EXCEPTIONS: &[Exception] = &[
         scenario: Some("conditional-reads"),
         backend: Some(BackendKind::S3sFs),
         ops: &["GetObject", "HeadObject"],
+        status: true,
         reason: "s3s-fs 0.14.1 ignores If-None-Match, If-Match and If-Modified-Since on GET and HEAD (200 instead of 304 or 412)",
         ..ANY
     },
@@ -82,7 +95,23 @@ pub const EXCEPTIONS: &[Exception] = &[
     },
     Exception {
         backend: Some(BackendKind::S3sFs),
+        ops: &["GetObject", "HeadObject"],
+        detail: Some("+ content-encoding: aws-chunked"),
+        reason: "s3s-fs 0.14.1 stores `aws-chunked` as the object's Content-Encoding when an upload arrives aws-chunked (S3 removes it)",
+        ..ANY
+    },
+    Exception {
+        scenario: Some("auth-signed-chunks"),
+        backend: Some(BackendKind::S3sFs),
+        ops: &["PutObject"],
+        detail: Some("+ x-amz-checksum-crc32"),
+        reason: "the reference lacks it: moto does not answer the checksum of an upload that sent it in a trailer; s3s-fs does, as S3 does",
+        ..ANY
+    },
+    Exception {
+        backend: Some(BackendKind::S3sFs),
         ops: &["ListMultipartUploads"],
+        status: true,
         reason: "s3s-fs 0.14.1 does not implement ListMultipartUploads (501 NotImplemented)",
         ..ANY
     },
@@ -90,6 +119,14 @@ pub const EXCEPTIONS: &[Exception] = &[
         backend: Some(BackendKind::S3sFs),
         ops: &["ListParts"],
         reason: "s3s-fs 0.14.1 ListParts answers carry no Initiator, Owner, IsTruncated, MaxParts or NextPartNumberMarker",
+        ..ANY
+    },
+    Exception {
+        backend: Some(BackendKind::S3sFs),
+        ops: &["ListParts"],
+        detail: Some("NoSuchUpload"),
+        status: true,
+        reason: "s3s-fs 0.14.1 lists the parts of an aborted upload (200, S3: 404 NoSuchUpload)",
         ..ANY
     },
     Exception {
@@ -130,5 +167,9 @@ pub fn covering(
             && e.runtime.is_none_or(|r| r == runtime)
             && (e.ops.is_empty() || e.ops.iter().any(|op| label.split(' ').next() == Some(op)))
             && e.detail.is_none_or(|d| detail.contains(d))
+            && (e.status
+                || !detail
+                    .lines()
+                    .any(|l| l.starts_with("+ status") || l.starts_with("- status")))
     })
 }

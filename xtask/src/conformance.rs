@@ -8,8 +8,14 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use crate::cargo::{self, ChildEnv};
 use crate::tools;
+use crate::worker::miniflare::{BuiltWorker, Options, RunningWorker};
+
+/// The backends the replay runs in front of (names of the `multistore-conformance` binary).
+const BACKENDS: &[&str] = &["s3s-fs", "moto"];
 
 /// The JavaScript SDK v3 packages the recordings use, pinned.
 const JS_PACKAGES: &[&str] = &[
@@ -33,6 +39,9 @@ pub(crate) struct Args {
     /// Record only this scenario.
     #[arg(long)]
     scenario: Option<String>,
+    /// Replay against the native runtime only (no Worker build).
+    #[arg(long)]
+    native_only: bool,
 }
 
 /// Runs `cargo xtask conformance`.
@@ -41,13 +50,14 @@ pub(crate) fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
     if args.action == "record" {
         record(root, &env, args)
     } else {
-        replay(root, &env, args.only.as_deref())
+        replay(root, &env, args.only.as_deref(), !args.native_only)
     }
 }
 
-/// The `cargo xtask test` step: the replay, failing on any unexplained difference.
+/// The `cargo xtask test` step: the replay on both runtimes, failing on any unexplained
+/// difference.
 pub(crate) fn ci_step(root: &Path, env: &ChildEnv) -> anyhow::Result<()> {
-    replay(root, env, None)
+    replay(root, env, None, true)
 }
 
 fn conformance_bin(env: &ChildEnv, args: &[&str]) -> std::process::Command {
@@ -64,7 +74,12 @@ fn conformance_bin(env: &ChildEnv, args: &[&str]) -> std::process::Command {
     command
 }
 
-fn replay(root: &Path, env: &ChildEnv, only: Option<&str>) -> anyhow::Result<()> {
+fn replay(
+    root: &Path,
+    env: &ChildEnv,
+    only: Option<&str>,
+    with_worker: bool,
+) -> anyhow::Result<()> {
     let moto = tools::ensure_moto()?;
     let traffic = root.join("conformance/traffic");
     let report = root.join("conformance/REPORT.md");
@@ -74,15 +89,54 @@ fn replay(root: &Path, env: &ChildEnv, only: Option<&str>) -> anyhow::Result<()>
         .arg(&traffic)
         .arg("--report")
         .arg(&report)
-        .args([
-            "--worker-skipped",
-            "the Worker column waits for the Worker runtime's miniflare runner (issue #5)",
-        ])
         .env(tools::MOTO_ENV, moto);
     if let Some(only) = only {
         command.args(["--only", only]);
     }
+    // The Workers must be running before the replay starts, each configured for the port its
+    // backend will listen on (the replay starts the backends there).
+    let _workers: Vec<RunningWorker> = if with_worker {
+        start_workers(root, env, &mut command)?
+    } else {
+        command.args(["--worker-skipped", "not run (--native-only)"]);
+        Vec::new()
+    };
     cargo::run(&mut command)
+}
+
+/// Builds the Worker and starts one per backend; adds `--backend-port` and `--worker` to the
+/// replay command.
+fn start_workers(
+    root: &Path,
+    env: &ChildEnv,
+    replay: &mut std::process::Command,
+) -> anyhow::Result<Vec<RunningWorker>> {
+    let built =
+        BuiltWorker::build(root, env).context("building the Worker for the conformance replay")?;
+    let mut workers = Vec::new();
+    for backend in BACKENDS {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let port_text = port.to_string();
+        let config = cargo::output(&mut conformance_bin(
+            env,
+            &["worker-config", "--backend", backend, "--port", &port_text],
+        ))?;
+        let run_dir = std::env::temp_dir().join(format!("multistore-conformance/worker-{backend}"));
+        let worker = built.start(&Options::new(config.trim()), &run_dir)?;
+        println!(
+            "Worker in front of {backend} (127.0.0.1:{port}): {}",
+            worker.endpoint()
+        );
+        replay
+            .arg("--backend-port")
+            .arg(format!("{backend}={port}"))
+            .arg("--worker")
+            .arg(format!("{backend}={}", worker.endpoint()));
+        workers.push(worker);
+    }
+    Ok(workers)
 }
 
 fn cache_dir() -> PathBuf {
@@ -129,7 +183,11 @@ fn record(root: &Path, env: &ChildEnv, args: &Args) -> anyhow::Result<()> {
             .arg("--version")
             .arg(format!(
                 "aws-cli={}",
-                aws_version.split_whitespace().next().unwrap_or("")
+                aws_version
+                    .split_whitespace()
+                    .next()
+                    .and_then(|v| v.split('/').nth(1))
+                    .unwrap_or("")
             ));
     }
     if wants("js-sdk-v3") {
@@ -143,6 +201,11 @@ fn record(root: &Path, env: &ChildEnv, args: &Args) -> anyhow::Result<()> {
                 JS_PACKAGES[0].rsplit_once('@').map_or("", |(_, v)| v)
             ));
     }
+    if let Some(version) = locked_version(root, "aws-sdk-s3") {
+        command
+            .arg("--version")
+            .arg(format!("rust-sdk=aws-sdk-s3 {version}"));
+    }
     for client in &args.clients {
         command.args(["--client", client]);
     }
@@ -150,4 +213,13 @@ fn record(root: &Path, env: &ChildEnv, args: &Args) -> anyhow::Result<()> {
         command.args(["--scenario", scenario]);
     }
     cargo::run(&mut command)
+}
+
+/// The version of `package` that Cargo.lock pins (the first, when there are several).
+fn locked_version(root: &Path, package: &str) -> Option<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let mut lines = lock.lines();
+    lines.find(|line| *line == format!("name = \"{package}\""))?;
+    let version = lines.next()?.strip_prefix("version = \"")?;
+    Some(version.trim_end_matches('"').to_owned())
 }

@@ -5,6 +5,7 @@
 //! every other scenario is recorded against moto directly.
 
 pub mod rust;
+pub mod signed_chunks;
 
 /// Every scenario, with what it exercises (written into the traffic file).
 pub const SCENARIOS: &[(&str, &str)] = &[
@@ -52,6 +53,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     (
         "auth-errors",
         "a bad signature, an unknown access key, and access denied outside a scoped key's prefix",
+    ),
+    (
+        "auth-signed-chunks",
+        "aws-chunked uploads with signed chunks (STREAMING-AWS4-HMAC-SHA256-PAYLOAD, with and without a signed CRC32 trailer) and a broken chunk signature chain, built by hand: no SDK sends signed chunks over plain HTTP",
     ),
 ];
 

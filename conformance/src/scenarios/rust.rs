@@ -36,6 +36,7 @@ pub async fn play(scenario: &str, endpoint: &str) -> anyhow::Result<()> {
         "copy" => copy(&s3).await,
         "presigned" => presigned(&s3, endpoint).await,
         "auth-errors" => auth_errors(endpoint).await,
+        "auth-signed-chunks" => super::signed_chunks::play(endpoint).await,
         other => anyhow::bail!("the Rust SDK has no scenario {other:?}"),
     }
 }
