@@ -192,6 +192,18 @@ fn med(spread: Option<Spread>, digits: usize) -> String {
     spread.map_or_else(|| "–".to_owned(), |s| format!("{:.digits$}", s.median))
 }
 
+/// A median rate with more decimals the smaller it is (1.23, 0.125, 4567.8).
+fn rate(spread: Option<Spread>) -> String {
+    spread.map_or_else(
+        || "–".to_owned(),
+        |s| match s.median {
+            v if v >= 100.0 => format!("{v:.1}"),
+            v if v >= 1.0 => format!("{v:.2}"),
+            v => format!("{v:.3}"),
+        },
+    )
+}
+
 /// `REPORT.md`.
 pub fn markdown(env: &Environment, rows: &[Row]) -> String {
     let mut md = String::new();
@@ -278,17 +290,17 @@ pub fn markdown(env: &Environment, rows: &[Row]) -> String {
     }
     let errors = |id: &str, t: Target| rows_of(rows, id, t).map(|r| r.sample.errors).sum::<u64>();
     for id in &ids {
-        let rate = |r: &Row| Some(r.sample.req_per_sec());
+        let per_sec = |r: &Row| Some(r.sample.req_per_sec());
         let mbs = |r: &Row| Some(r.sample.mb_per_sec()).filter(|v| *v > 0.0);
         let _ = writeln!(
             md,
             "| `{id}` | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}/{} |",
             describe(id),
-            med(spread(rows, id, Target::Direct, rate), 1),
-            med(spread(rows, id, Target::Gateway, rate), 1),
+            rate(spread(rows, id, Target::Direct, per_sec)),
+            rate(spread(rows, id, Target::Gateway, per_sec)),
             opt(ratios(rows, id, |r| r.sample.req_per_sec()), 3),
-            med(spread(rows, id, Target::Direct, mbs), 1),
-            med(spread(rows, id, Target::Gateway, mbs), 1),
+            rate(spread(rows, id, Target::Direct, mbs)),
+            rate(spread(rows, id, Target::Gateway, mbs)),
             med(spread(rows, id, Target::Gateway, Row::cpu_per_1k), 4),
             med(spread(rows, id, Target::Gateway, Row::cpu_per_gib), 3),
             med(spread(rows, id, Target::Gateway, Row::rss_rise_mib), 1),
@@ -390,6 +402,14 @@ pub mod tests {
             md.contains("| 64 MiB GET throughput, G/D (`get-64m-c1`) | ≥ 0.9 | not run | – |"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn small_rates_keep_their_digits() {
+        assert_eq!(rate(Spread::of(vec![0.125])), "0.125");
+        assert_eq!(rate(Spread::of(vec![1.234])), "1.23");
+        assert_eq!(rate(Spread::of(vec![4567.84])), "4567.8");
+        assert_eq!(rate(None), "–");
     }
 
     #[test]

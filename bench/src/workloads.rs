@@ -105,8 +105,8 @@ pub const WORKLOADS: &[Workload] = &[
     w("put-4k-c64", Sdk, Put, 4 * KIB, 64, Timed, false),
     w("get-1m-c4", Sdk, Get, MIB, 4, Timed, true),
     w("put-1m-c4", Sdk, Put, MIB, 4, Timed, true),
-    w("get-64m-c1", Sdk, Get, 64 * MIB, 1, Count(10, 4), true),
-    w("put-64m-c1", Sdk, Put, 64 * MIB, 1, Count(10, 4), true),
+    w("get-64m-c1", Sdk, Get, 64 * MIB, 1, Count(10, 2), true),
+    w("put-64m-c1", Sdk, Put, 64 * MIB, 1, Count(10, 2), true),
     w("mpu-256m", Sdk, Multipart, 256 * MIB, 1, Count(2, 1), true),
     w("list-10k", Sdk, List, 0, 1, Timed, true),
     w("rate-get-4k", Sdk, Get, 4 * KIB, 16, Rate(300.0), true),
@@ -127,7 +127,7 @@ pub const WORKLOADS: &[Workload] = &[
         Get,
         64 * MIB,
         1,
-        Count(10, 4),
+        Count(10, 2),
         true,
     ),
     w(
@@ -136,7 +136,7 @@ pub const WORKLOADS: &[Workload] = &[
         Put,
         64 * MIB,
         1,
-        Count(10, 4),
+        Count(10, 2),
         true,
     ),
     w(
@@ -174,7 +174,7 @@ impl Mode {
     pub const QUICK: Mode = Mode {
         quick: true,
         rounds: 2,
-        run_secs: 0.8,
+        run_secs: 0.7,
         rate_secs: 1.5,
         warmup_secs: 0.2,
     };
