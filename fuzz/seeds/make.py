@@ -46,7 +46,8 @@ CORS = (b"<CORSConfiguration><CORSRule><AllowedOrigin>https://*.example.com</All
 CREATE = (b'<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
           b"<LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>")
 STS = (b"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A"
-       b"123456789012%3Arole%2Fci&RoleSessionName=s&WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+       b"123456789012%3Arole%2Fci&RoleSessionName=s&WebIdentityToken="
+       b"eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwOi8vaWRwLnRlc3QiLCJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSIsInN1YiI6InJlcG86b3JnL2FwcCIsImV4cCI6MTcwMDAwMDYwMH0.c2ln")
 
 REQUESTS = {
     "list_buckets": request("GET", "/"),
@@ -118,7 +119,10 @@ REQUESTS = {
     "location": request("GET", "/pre?location"),
     "delete": request("DELETE", "/pre/home/bob/a.txt"),
     "create_bucket": request("PUT", "/newbucket", [sha(CREATE)], CREATE),
-    "sts": request("POST", "/", [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], STS),
+    "sts": request("POST", "/.sts", [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], STS,
+                   backend=b'{"issuer":"http://idp.test","jwks_uri":"http://idp.test/jwks"}'),
+    "sts_jwks": request("POST", "/.sts", [("Content-Type", "application/x-www-form-urlencoded")], STS,
+                        backend=b'{"keys":[{"kty":"RSA","kid":"k","alg":"RS256","n":"AQAB","e":"AQAB"}]}'),
 }
 
 
@@ -134,7 +138,7 @@ def requests():
         for control in "12":
             write("gateway_request", f"{name}-{control}", control.encode() + data)
         write("s3_bindings", name, b"0" + data)
-    for name in ["get_range", "put", "list_v2", "delete_objects", "get_public"]:
+    for name in ["get_range", "put", "list_v2", "delete_objects", "get_public", "sts", "sts_jwks"]:
         for control in "034":
             write("gateway_request", f"{name}-{control}", control.encode() + data_of(name))
     # sigv4_auth: '0' verifies as sent, '1' signs with header auth, '2' presigns.

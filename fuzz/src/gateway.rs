@@ -1,6 +1,7 @@
 //! `gateway_request`: whole requests through `Gateway::resolve`, the path every client request
 //! takes: addressing, the router, SigV4, the HTTP bindings, authorization, the body readers
-//! (plain or aws-chunked) and the rewrite of backend answers (list results, errors).
+//! (plain or aws-chunked), the rewrite of backend answers (list results, errors), and STS
+//! AssumeRoleWithWebIdentity (form body, web identity token, the identity provider's answers).
 //!
 //! The input is a request in the text form of [`crate::http_text`]. Its control byte says
 //! whether the harness signs it (header auth with the request's own payload mode, or a
@@ -11,7 +12,8 @@
 //!
 //! - no request gets a 500: bad input is a 4xx (or a 501/503 the gateway means);
 //! - bob (scope `pre`, prefix `home/bob/`) reaches the backend only under
-//!   `tenant/x/home/bob/` of the store bucket, or to read the public bucket;
+//!   `tenant/x/home/bob/` of the store bucket, or to read the public bucket, and copies only
+//!   from there;
 //! - an anonymous request reaches a backend only for a read of the public bucket.
 
 use std::sync::{Arc, OnceLock};
@@ -22,6 +24,7 @@ use http::{HeaderMap, Method, StatusCode};
 use multistore_core::chunked::{
     ChunkEvent, ChunkLimits, ChunkMode, ChunkedDecoder, SignatureChain,
 };
+use multistore_core::codec::http::OutboundRequest;
 use multistore_core::codec::query_form::encode_form;
 use multistore_core::codec::scalar::DateTime;
 use multistore_core::config::from_toml;
@@ -29,6 +32,7 @@ use multistore_core::gateway::{
     BodyDecoding, FetchError, Forward, Gateway, PipeNext, Plan, RequestHead, ResponseMode,
     Settings, request::parse_query,
 };
+use multistore_core::identity::sts::Sts;
 use multistore_core::registry::StaticRegistry;
 use multistore_core::sigv4::{self, SigningCredentials};
 
@@ -36,10 +40,27 @@ use crate::http_text::TextRequest;
 use sha2::{Digest, Sha256};
 
 const NOW: i64 = 1_700_000_000;
+/// Where bob's scope (`pre`, prefix `home/bob/`) lands in the store bucket.
+const BOB: &str = "tenant/x/home/bob/";
 
 const CONFIG: &str = r#"
 [server]
 virtual_host_domains = ["s3.test"]
+insecure_issuers = ["http://idp.test"]
+sts_path = "/.sts"
+[[server.session_keys]]
+id = "k1"
+secret = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+
+[[roles]]
+name = "ci"
+trusted_issuers = ["http://idp.test"]
+audiences = ["sts.amazonaws.com"]
+subject = "repo:org/*"
+[[roles.scopes]]
+bucket = "pre"
+prefixes = ["home/{sub}/"]
+actions = ["read"]
 
 [[buckets]]
 name = "pre"
@@ -100,7 +121,13 @@ fn gateway() -> &'static Gateway {
     GATEWAY.get_or_init(|| {
         let config = from_toml(CONFIG).expect("the fuzz config is valid");
         let registry = Arc::new(StaticRegistry::new(&config).expect("registry"));
-        Gateway::builder(Settings::from_config(&config), registry.clone(), registry).build()
+        let sts = Sts::from_config(&config, registry.clone())
+            .expect("STS")
+            .expect("roles");
+        Gateway::builder(Settings::from_config(&config), registry.clone(), registry)
+            .extension(&sts)
+            .expect("the STS endpoint")
+            .build()
     })
 }
 
@@ -296,20 +323,57 @@ fn drive(plan: Plan, body: &[u8], backend: &[u8], who: Option<Who>, depth: u8) {
             }
         }
         Plan::Pipe(pipe) => {
+            check_source(&pipe.source.s3, who);
             if let PipeNext::Write(forward) = (pipe.then)(StatusCode::OK, &HeaderMap::new()) {
                 check_forward(&forward, who);
             }
         }
         Plan::Fetch(fetch) => {
-            let next = (fetch.then)(Err(FetchError::Unavailable("fuzz".into())));
+            // The identity provider's documents (discovery, JWKS) are the backend's answer.
+            let answer = if backend.is_empty() {
+                Err(FetchError::Unavailable("fuzz".into()))
+            } else {
+                Ok((
+                    StatusCode::OK,
+                    HeaderMap::new(),
+                    Bytes::copy_from_slice(backend),
+                ))
+            };
+            let next = (fetch.then)(answer);
             drive(next, body, backend, who, depth + 1);
         }
+    }
+}
+
+/// The scope rules for the source of a copy: bob reads only under his prefix or the public
+/// bucket, anonymous callers copy nothing (a copy is a write).
+fn check_source(source: &OutboundRequest, who: Option<Who>) {
+    let (bucket, key) = (
+        source.bucket.as_deref(),
+        source.key.as_deref().unwrap_or(""),
+    );
+    match who {
+        Some(Who::Bob) => assert!(
+            bucket == Some("pub") || (bucket == Some("store") && key.starts_with(BOB)),
+            "bob copied from {bucket:?} {key:?}"
+        ),
+        None => panic!("an anonymous copy reached a backend: {bucket:?} {key:?}"),
+        Some(Who::Alice) => {}
     }
 }
 
 /// The scope rules, seen from what reaches a backend.
 fn check_forward(forward: &Forward, who: Option<Who>) {
     let s3 = &forward.request.s3;
+    if let Some(source) = s3.headers.get("x-amz-copy-source") {
+        let source = source.to_str().expect("we write ASCII copy sources");
+        if who == Some(Who::Bob) {
+            assert!(
+                source.starts_with(&format!("/store/{BOB}")) || source.starts_with("/pub/"),
+                "bob copied from {source:?}"
+            );
+        }
+    }
     match who {
         Some(Who::Bob) if s3.bucket.as_deref() == Some("pub") => {
             assert!(
@@ -326,7 +390,7 @@ fn check_forward(forward: &Forward, who: Option<Who>) {
             );
             if let Some(key) = &s3.key {
                 assert!(
-                    key.starts_with("tenant/x/home/bob/"),
+                    key.starts_with(BOB),
                     "bob reached {key:?} outside his prefix"
                 );
             }

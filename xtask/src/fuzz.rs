@@ -108,9 +108,8 @@ fn run_target(paths: &Paths, target: &str, seconds: u64) -> anyhow::Result<Summa
     let binary = paths.binary(target)?;
     let corpus = paths.cache.join("fuzz/corpus").join(target);
     let artifacts = paths.cache.join("fuzz/artifacts").join(target);
-    let log = paths.cache.join("fuzz/logs").join(format!("{target}.log"));
-
     let logs = paths.cache.join("fuzz/logs");
+    let log = logs.join(format!("{target}.log"));
     for dir in [&corpus, &artifacts, &logs] {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
