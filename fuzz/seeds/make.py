@@ -348,7 +348,10 @@ def dictionaries():
     chunked = [";chunk-signature=", "\r\n", "0\r\n", "x-amz-trailer-signature:", "x-amz-checksum-crc32:",
                "\n--\n", "ffffffff"]
     keys = ["%", "%2E", "%2F", "+", ".", "..", "/", "\\", "\x00", "ü", "\u202e"]
-    tables = {"gateway_request": http, "s3_bindings": http, "sigv4_auth": http, "xml_bodies": xml,
+    tokens = ["eyJ", ".", "\n", '"keys"', '"kty"', '"RSA"', '"EC"', '"oct"', '"OKP"', '"kid"', '"alg"',
+              '"RS256"', '"ES256"', '"HS256"', '"EdDSA"', '"none"', '"n"', '"e"', '"crv"', '"P-256"', '"x"', '"y"',
+              '"use"', '"sig"']
+    tables = {"tokens": tokens, "gateway_request": http, "s3_bindings": http, "sigv4_auth": http, "xml_bodies": xml,
               "xml_document": xml, "config_load": config, "identity_claims": identity,
               "chunked_decode": chunked, "key_paths": keys}
     d = HERE.parent / "dicts"
@@ -362,9 +365,25 @@ def dictionaries():
         (d / f"{target}.dict").write_text(text)
 
 
+def tokens():
+    jwt = ("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwOi8vaWRwLnRlc3QiLCJhdWQiOiJzdHMuYW1hem9u"
+           "YXdzLmNvbSIsInN1YiI6InJlcG86b3JnL2FwcCIsImV4cCI6MTcwMDAwMDYwMH0.c2ln")
+    write("tokens", "jwt_rsa", (jwt + "\n").encode()
+          + b'{"keys":[{"kty":"RSA","kid":"k","alg":"RS256","use":"sig","n":"sXch","e":"AQAB"}]}')
+    hs = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImgifQ.eyJpc3MiOiJodHRwOi8vaWRwLnRlc3QifQ.c2ln"
+    write("tokens", "jwt_hmac_confusion", (hs + "\n").encode()
+          + b'{"keys":[{"kty":"oct","kid":"h","alg":"HS256","k":"c2VjcmV0"}]}')
+    write("tokens", "jwt_none", b"eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.\n{}")
+    write("tokens", "jwt_es256", ("eyJhbGciOiJFUzI1NiIsImtpZCI6ImUifQ.e30.c2ln\n").encode()
+          + b'{"keys":[{"kty":"EC","kid":"e","crv":"P-256","x":"AAAA","y":"AAAA"}]}')
+    import base64
+    raw = b"\x02k1" + b"\x00" * 12 + b"\x01" * 40
+    write("tokens", "session_shape", b"MST1." + base64.urlsafe_b64encode(raw).rstrip(b"="))
+
+
 def main():
     for target in ["gateway_request", "s3_bindings", "sigv4_auth", "chunked_decode", "config_load",
-                   "identity_claims", "key_paths", "xml_bodies", "xml_document"]:
+                   "identity_claims", "key_paths", "tokens", "xml_bodies", "xml_document"]:
         shutil.rmtree(HERE / target, ignore_errors=True)
     requests()
     chunked()
@@ -372,6 +391,7 @@ def main():
     identity()
     keys()
     xml()
+    tokens()
     dictionaries()
 
 

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod keys;
 pub mod s3_bindings;
 pub mod sigv4;
+pub mod tokens;
 pub mod xml;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
