@@ -89,8 +89,16 @@ impl Entry {
                 self.result.failures.len(),
                 self.result.exchanges
             ),
-            Outcome::BackendLacks(_) => "backend lacks".to_owned(),
-            Outcome::Known(issue, _) => format!("known ({issue})"),
+            Outcome::BackendLacks(_) => format!(
+                "backend lacks ({}/{})",
+                self.result.failures.len(),
+                self.result.exchanges
+            ),
+            Outcome::Known(issue, _) => format!(
+                "known ({issue}, {}/{})",
+                self.result.failures.len(),
+                self.result.exchanges
+            ),
         }
     }
 }
@@ -149,8 +157,10 @@ pub fn markdown(entries: &[Entry], skipped: &[Skipped]) -> String {
     out.push_str(
         "backend and compared with the reference response after normalization. An entry is\n",
     );
-    out.push_str("`pass (exchanges)`, `FAIL (failed/exchanges)`, `backend lacks` or `known (issue)`; the last two\n");
-    out.push_str("are explained below.\n\n");
+    out.push_str(
+        "`pass (exchanges)`, `FAIL (failed/exchanges)`, `backend lacks (excepted/exchanges)`\n",
+    );
+    out.push_str("or `known (issue, excepted/exchanges)`; the last two are explained below.\n\n");
     let _ = writeln!(
         out,
         "Totals: {} pass, {} fail, {} backend lacks, {} known.\n",
