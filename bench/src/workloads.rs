@@ -108,7 +108,7 @@ pub const WORKLOADS: &[Workload] = &[
     w("get-64m-c1", Sdk, Get, 64 * MIB, 1, Count(10, 2), true),
     w("put-64m-c1", Sdk, Put, 64 * MIB, 1, Count(10, 2), true),
     w("mpu-256m", Sdk, Multipart, 256 * MIB, 1, Count(2, 1), true),
-    w("list-10k", Sdk, List, 0, 1, Timed, true),
+    w("list-10k", Sdk, List, 0, 1, Count(3, 1), true),
     w("rate-get-4k", Sdk, Get, 4 * KIB, 16, Rate(300.0), true),
     w("psg-head-c16", Presigned, Head, 4 * KIB, 16, Timed, false),
     w("psg-get-4k-c16", Presigned, Get, 4 * KIB, 16, Timed, true),

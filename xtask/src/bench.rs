@@ -43,19 +43,14 @@ pub(crate) struct Args {
 /// Runs `cargo xtask bench`.
 pub(crate) fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
     let env = ChildEnv::from_process(root);
-    let mut build = env.cargo(&[
+    cargo::run(&mut env.cargo(&[
         "build",
         "--release",
         "-p",
         "multistore",
         "-p",
         "multistore-bench",
-    ]);
-    // `cargo xtask` runs with xtask's CARGO_MANIFEST_DIR set, and ring's build script reruns
-    // when that variable changes: inherited, it would rebuild ring, rustls and everything above
-    // them whenever a plain `cargo build --release` ran in between.
-    build.env_remove("CARGO_MANIFEST_DIR");
-    cargo::run(&mut build)?;
+    ]))?;
     let release = target_dir(root).join("release");
     let harness = release.join("multistore-bench");
     ensure!(harness.is_file(), "cargo built no {}", harness.display());

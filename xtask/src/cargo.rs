@@ -85,6 +85,10 @@ impl ChildEnv {
     pub(crate) fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
         command.current_dir(&self.root);
+        // `cargo xtask` runs with xtask's CARGO_MANIFEST_DIR set; ring's build script reruns
+        // when that variable changes, so a child cargo inheriting it would rebuild ring, rustls
+        // and everything above them whenever a plain `cargo build` ran in between (and back).
+        command.env_remove("CARGO_MANIFEST_DIR");
         if let Some(dir) = &self.target_dir_default {
             command.env(TARGET_DIR_ENV, dir);
         }
@@ -208,6 +212,16 @@ mod tests {
         assert_eq!(env.models(), None);
         assert_eq!(child_var(&env.cargo(&[]), MODELS_ENV), None);
         assert_eq!(child_var(&env.cargo(&[]), TARGET_DIR_ENV), None);
+    }
+
+    #[test]
+    fn children_do_not_inherit_xtasks_manifest_dir() {
+        let clone = tempfile::tempdir().unwrap();
+        let env = env_of(clone.path(), &[]);
+        assert_eq!(
+            child_var(&env.cargo(&["build"]), "CARGO_MANIFEST_DIR"),
+            Some(None)
+        );
     }
 
     #[test]
