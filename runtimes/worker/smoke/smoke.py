@@ -578,7 +578,10 @@ class Smoke:
         src = os.path.join(self.args.workdir, "cli-upload.bin")
         with open(src, "wb") as f:
             f.write(data)
-        run = lambda *a: subprocess.run(base + list(a), env=env, check=True, capture_output=True)
+        def run(*a):
+            done = subprocess.run(base + list(a), env=env, check=True, capture_output=True)
+            self.op(f"aws {a[0]} {a[1]}", done.returncode)
+            return done
         run("s3", "cp", src, f"s3://{b}/cli/upload.bin")
         listing = run("s3", "ls", f"s3://{b}/cli/").stdout.decode()
         check("upload.bin" in listing, f"aws s3 ls: {listing}")

@@ -50,9 +50,10 @@ pub(crate) const EXPECTED: &[Difference] = &[
     Difference {
         backends: &[Backend::S3sFs],
         check: "gzip-labelled object",
-        why: "local runtime only: miniflare's entry worker decodes a `Content-Encoding: gzip` \
-              body the Worker got from fetch() (and fails on one that is not gzip); a deployed \
-              Worker passes it byte for byte, as the R2 run shows",
+        why: "under miniflare, workerd tries to gunzip s3s-fs's answer for a \
+              `Content-Encoding: gzip` object and fails (`gzip decompression failed` in its \
+              worker entrypoint); the same object from moto and from R2 crosses byte for byte, \
+              and the Worker fetches with `encodeResponseBody: \"manual\"`",
     },
     Difference {
         backends: &[Backend::R2],
