@@ -236,7 +236,7 @@ def keys():
 def xml():
     shutil.rmtree(HERE / "xml_document", ignore_errors=True)
     # xml_bodies: the first byte picks the reader (S3Operation::ALL order, then the body
-    # readers, then the error document), see fuzz/src/xml.rs.
+    # readers, then the error document, the STS response and the STS error), see fuzz/src/xml.rs.
     outputs = ["ListBuckets", "HeadBucket", "GetBucketLocation", "CreateBucket", "DeleteBucket",
                "ListObjects", "ListObjectsV2", "ListObjectVersions", "GetObject", "HeadObject",
                "PutObject", "CopyObject", "DeleteObject", "DeleteObjects", "GetObjectAttributes",
@@ -298,6 +298,12 @@ def xml():
     for file in ["error_access_denied.xml", "error_no_such_key.xml", "error_malformed_xml.xml",
                  "error_internal_in_200.xml"]:
         write("xml_bodies", f"error-{file}", bytes([base + len(inputs)]) + golden(file))
+    write("xml_bodies", "sts-response", bytes([base + len(inputs) + 1])
+          + golden("sts_assume_role_with_web_identity.xml"))
+    write("xml_bodies", "sts-error", bytes([base + len(inputs) + 2])
+          + b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+            b'<Code>InvalidIdentityToken</Code><Message>bad token</Message></Error>'
+            b'<RequestId>r-1</RequestId></ErrorResponse>')
     # xml_document: every golden document as it is.
     for path in sorted(GOLDEN.glob("*.xml")):
         write("xml_document", path.name, path.read_bytes())
