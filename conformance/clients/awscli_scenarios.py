@@ -102,6 +102,15 @@ def special_keys():
     aws("s3", "sync", f"s3://{B}/", os.path.join(WORK, "sync"))
 
 
+def buckets():
+    aws("s3", "ls")
+    aws("s3api", "head-bucket", "--bucket", B)
+    aws("s3api", "get-bucket-location", "--bucket", B)
+    aws("s3api", "get-bucket-cors", "--bucket", B, status=255)
+    aws("s3", "cp", file("v", b"one"), f"s3://{B}/versions/v.txt")
+    aws("s3api", "list-object-versions", "--bucket", B)
+
+
 def conditional_writes():
     aws("s3api", "put-object", "--bucket", B, "--key", "cond/new.txt", "--body", file("c", b"first"), "--if-none-match", "*")
     aws("s3api", "put-object", "--bucket", B, "--key", "cond/new.txt", "--body", file("c", b"second"),
@@ -157,7 +166,7 @@ SCENARIOS = {
     "objects": objects, "checksums": checksums, "multipart": multipart, "listing": listing,
     "special-keys": special_keys, "conditional-writes": conditional_writes,
     "conditional-reads": conditional_reads, "tagging": tagging, "delete-objects": delete_objects,
-    "copy": copy, "presigned": presigned, "auth-errors": auth_errors,
+    "copy": copy, "presigned": presigned, "auth-errors": auth_errors, "buckets": buckets,
 }
 NOT_APPLICABLE = {"auth-signed-chunks"}  # hand-built signed chunks: the Rust client only
 

@@ -125,6 +125,22 @@ def special_keys(s3):
     s3.head_object(Bucket=B, Key="ünïcødé/日本語.txt")
 
 
+def buckets(s3):
+    s3.list_buckets()
+    s3.head_bucket(Bucket=B)
+    fails(404, s3.head_bucket, Bucket="conformance-missing")
+    s3.get_bucket_location(Bucket=B)
+    try:  # us-east-1 answers 200 to re-creating a bucket its owner has (moto too); others 409
+        s3.create_bucket(Bucket=B)
+    except ClientError:
+        pass
+    fails(404, s3.get_bucket_cors, Bucket=B)
+    s3.put_object(Bucket=B, Key="versions/v.txt", Body=b"one")
+    s3.put_object(Bucket=B, Key="versions/v.txt", Body=b"two")
+    s3.list_object_versions(Bucket=B, Prefix="versions/")
+    s3.get_object_attributes(Bucket=B, Key="versions/v.txt", ObjectAttributes=["ETag", "ObjectSize"])
+
+
 def conditional_writes(s3):
     s3.put_object(Bucket=B, Key="cond/new.txt", Body=b"first", IfNoneMatch="*")
     fails(412, s3.put_object, Bucket=B, Key="cond/new.txt", Body=b"second", IfNoneMatch="*")
@@ -226,7 +242,7 @@ SCENARIOS = {
     "objects": objects, "checksums": checksums, "multipart": multipart, "listing": listing,
     "special-keys": special_keys, "conditional-writes": conditional_writes,
     "conditional-reads": conditional_reads, "tagging": tagging, "delete-objects": delete_objects,
-    "copy": copy, "presigned": presigned, "auth-errors": auth_errors,
+    "copy": copy, "presigned": presigned, "auth-errors": auth_errors, "buckets": buckets,
 }
 NOT_APPLICABLE = {"auth-signed-chunks"}  # hand-built signed chunks: the Rust client only
 

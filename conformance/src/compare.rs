@@ -52,6 +52,7 @@ pub const MASKED_ELEMENTS: &[&str] = &[
     "NextContinuationToken",
     "VersionId",
     "Location",
+    "CreationDate",
 ];
 
 /// Root elements moto names after its own templates, with the name S3 uses: a documented quirk
@@ -67,12 +68,19 @@ pub const ROOT_ALIASES: &[(&str, &str)] = &[
 
 /// The view of a response to `request`: what is compared.
 ///
-/// `Content-Type` and `Content-Length` are compared in answers to GET and HEAD (the object's
-/// own headers), never on XML documents (their formatting differs); `x-amz-checksum-*` is
+/// `Content-Type` and `Content-Length` are compared in answers to GET and HEAD of an object
+/// (its own headers), never on XML documents (their formatting differs); `x-amz-checksum-*` is
 /// compared on writes and where the request asked for checksums (`x-amz-checksum-mode`),
 /// since backends differ in volunteering them.
 pub fn view(request: &Message, response: &Message) -> String {
     let read = matches!(request.method(), "GET" | "HEAD");
+    // A read of an object (`/bucket/key`), whose Content-Type and Content-Length are its own.
+    let path = request.target().split('?').next().unwrap_or("");
+    let object_read = read
+        && path
+            .trim_start_matches('/')
+            .split_once('/')
+            .is_some_and(|(_, k)| !k.is_empty());
     let wants_checksums = !read || request.header("x-amz-checksum-mode").is_some();
     let mut out = format!("status {}\n", response.status());
     let xml = is_xml(response);
@@ -99,7 +107,7 @@ pub fn view(request: &Message, response: &Message) -> String {
         } else if read && PRESENT_HEADERS.contains(&name.as_str()) {
             let _ = writeln!(out, "{name}: (present)");
         } else if (name == "content-type" || name == "content-length")
-            && read
+            && object_read
             && !xml
             && response.status() < 300
         {

@@ -55,6 +55,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "a bad signature, an unknown access key, and access denied outside a scoped key's prefix",
     ),
     (
+        "buckets",
+        "ListBuckets, HeadBucket (existing and missing), GetBucketLocation, CreateBucket of an existing bucket, GetBucketCors without rules, ListObjectVersions, GetObjectAttributes",
+    ),
+    (
         "auth-signed-chunks",
         "aws-chunked uploads with signed chunks (STREAMING-AWS4-HMAC-SHA256-PAYLOAD, with and without a signed CRC32 trailer) and a broken chunk signature chain, built by hand: no SDK sends signed chunks over plain HTTP",
     ),
