@@ -109,7 +109,7 @@ pub struct WriteCall {
 }
 
 fn unsupported<T>(what: &str) -> StoreResult<T> {
-    Err(StoreError::unsupported(what))
+    Err(super::error::unsupported(what))
 }
 
 /// Only the null version exists in R2 (no versioning).

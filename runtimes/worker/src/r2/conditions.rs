@@ -1,99 +1,36 @@
-//! Byte ranges and preconditions as S3 evaluates them (the same rules as the native stores).
-//!
-//! Reads: `If-Match` then `If-Unmodified-Since` (either failing: 412), then `If-None-Match`
-//! then `If-Modified-Since` (either failing: 304); a present `If-Match` makes
-//! `If-Unmodified-Since` irrelevant and a present `If-None-Match` makes `If-Modified-Since`
-//! irrelevant (RFC 7232 §6). Dates compare at whole seconds.
-//!
-//! R2 is also handed the conditions (`onlyIf`), so that it does not open a body it will not
-//! send; these functions decide which S3 status a refused read gets.
+//! The R2 store's side of S3's range and precondition rules: the rules themselves are the
+//! core's ([`multistore_core::store::conditions`], shared with the native stores); this module
+//! keeps a request's conditions owned (they outlive the request head) and turns them into R2's
+//! options. R2 is also handed the conditions (`onlyIf`), so that it does not open a body it will
+//! not send; the core's rules decide which S3 status a refused read gets.
 
 use multistore_core::codec::scalar::DateTime;
+use multistore_core::store::conditions;
+pub use multistore_core::store::conditions::{RangeSpec, Verdict, parse_range};
 
-use super::error::{StoreError, StoreResult};
+use super::error::StoreResult;
 
-/// A single byte range from a `Range` header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RangeSpec {
-    /// `bytes=a-b` or `bytes=a-`.
-    From { first: u64, last: Option<u64> },
-    /// `bytes=-n`: the last `n` bytes.
-    Suffix(u64),
-}
-
-/// Parses a `Range` header. `None` when S3 would ignore it (not one well-formed byte range):
-/// the whole object is returned then.
-pub fn parse_range(value: &str) -> Option<RangeSpec> {
-    let spec = value.trim().strip_prefix("bytes=")?.trim();
-    if spec.contains(',') {
-        return None;
-    }
-    let (a, b) = spec.split_once('-')?;
-    let (a, b) = (a.trim(), b.trim());
-    let num = |s: &str| -> Option<u64> {
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => None,
-        (true, false) => num(b).map(RangeSpec::Suffix),
-        (false, true) => num(a).map(|first| RangeSpec::From { first, last: None }),
-        (false, false) => {
-            let (first, last) = (num(a)?, num(b)?);
-            (last >= first).then_some(RangeSpec::From {
-                first,
-                last: Some(last),
-            })
-        }
-    }
-}
-
-impl RangeSpec {
-    /// The `(start, length)` of this range in an object of `size` bytes, or `InvalidRange`.
-    ///
-    /// # Errors
-    /// `InvalidRange` when the range starts at or past the end, or is an empty suffix.
-    pub fn resolve(self, size: u64) -> StoreResult<(u64, u64)> {
-        let unsatisfiable = || StoreError::invalid_range("The requested range is not satisfiable");
-        match self {
-            Self::From { first, .. } if first >= size => Err(unsatisfiable()),
-            Self::From { first, last } => {
-                let end = last.map_or(size - 1, |l| l.min(size - 1));
-                Ok((first, end - first + 1))
-            }
-            Self::Suffix(0) => Err(unsatisfiable()),
-            Self::Suffix(_) if size == 0 => Err(unsatisfiable()),
-            Self::Suffix(n) => {
-                let len = n.min(size);
-                Ok((size - len, len))
-            }
-        }
-    }
-
-    /// The R2 `range` option: `(offset, length)` or `suffix`, as numbers.
-    pub fn to_r2(self) -> R2Range {
-        match self {
-            Self::From { first, last: None } => R2Range {
-                offset: Some(first),
-                length: None,
-                suffix: None,
-            },
-            Self::From {
-                first,
-                last: Some(last),
-            } => R2Range {
-                offset: Some(first),
-                length: Some(last - first + 1),
-                suffix: None,
-            },
-            Self::Suffix(n) => R2Range {
-                offset: None,
-                length: None,
-                suffix: Some(n),
-            },
-        }
+/// The R2 `range` option of a byte range: `(offset, length)` or `suffix`, as numbers.
+pub fn to_r2(range: RangeSpec) -> R2Range {
+    match range {
+        RangeSpec::From { first, last: None } => R2Range {
+            offset: Some(first),
+            length: None,
+            suffix: None,
+        },
+        RangeSpec::From {
+            first,
+            last: Some(last),
+        } => R2Range {
+            offset: Some(first),
+            length: Some(last - first + 1),
+            suffix: None,
+        },
+        RangeSpec::Suffix(n) => R2Range {
+            offset: None,
+            length: None,
+            suffix: Some(n),
+        },
     }
 }
 
@@ -105,15 +42,6 @@ pub struct R2Range {
     pub suffix: Option<u64>,
 }
 
-/// Whether an `If-Match` / `If-None-Match` list names `etag` (`*` names any object).
-pub fn etag_matches(list: &str, etag: &str) -> bool {
-    let etag = etag.trim_matches('"');
-    list.split(',').map(str::trim).any(|candidate| {
-        let candidate = candidate.strip_prefix("W/").unwrap_or(candidate);
-        candidate == "*" || candidate.trim_matches('"') == etag
-    })
-}
-
 /// The preconditions of a read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadConditions {
@@ -121,16 +49,6 @@ pub struct ReadConditions {
     pub if_none_match: Option<String>,
     pub if_modified_since: Option<DateTime>,
     pub if_unmodified_since: Option<DateTime>,
-}
-
-/// What the preconditions of a read decide.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    Proceed,
-    /// 304, for GET and HEAD.
-    NotModified,
-    /// 412.
-    PreconditionFailed,
 }
 
 impl ReadConditions {
@@ -141,28 +59,15 @@ impl ReadConditions {
             && self.if_unmodified_since.is_none()
     }
 
-    /// Evaluates these conditions against an object.
+    /// Evaluates these conditions against an object (the core's rules).
     pub fn evaluate(&self, etag: &str, last_modified_ms: i64) -> Verdict {
-        let modified = last_modified_ms.div_euclid(1000);
-        if let Some(list) = &self.if_match {
-            if !etag_matches(list, etag) {
-                return Verdict::PreconditionFailed;
-            }
-        } else if let Some(since) = &self.if_unmodified_since
-            && modified > since.secs()
-        {
-            return Verdict::PreconditionFailed;
-        }
-        if let Some(list) = &self.if_none_match {
-            if etag_matches(list, etag) {
-                return Verdict::NotModified;
-            }
-        } else if let Some(since) = &self.if_modified_since
-            && modified <= since.secs()
-        {
-            return Verdict::NotModified;
-        }
-        Verdict::Proceed
+        let borrowed = conditions::ReadConditions {
+            if_match: self.if_match.as_deref(),
+            if_none_match: self.if_none_match.as_deref(),
+            if_modified_since: self.if_modified_since.as_ref(),
+            if_unmodified_since: self.if_unmodified_since.as_ref(),
+        };
+        conditions::evaluate_read(borrowed, etag, last_modified_ms)
     }
 
     /// The conditions as request headers (R2 takes `onlyIf` as a `Headers` object and applies
@@ -205,12 +110,7 @@ impl WriteConditions {
     /// # Errors
     /// `NotImplemented` for `If-None-Match` with anything but `*`.
     pub fn check_syntax(&self) -> StoreResult<()> {
-        match &self.if_none_match {
-            Some(v) if v.trim() != "*" => Err(StoreError::not_implemented(
-                "A header you provided implies functionality that is not implemented (If-None-Match takes only *)",
-            )),
-            _ => Ok(()),
-        }
+        conditions::check_write_syntax(self.if_none_match.as_deref())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -235,51 +135,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranges_parse_like_s3() {
-        assert_eq!(
-            parse_range("bytes=0-9"),
-            Some(RangeSpec::From {
-                first: 0,
-                last: Some(9)
-            })
-        );
-        assert_eq!(
-            parse_range("bytes=5-"),
-            Some(RangeSpec::From {
-                first: 5,
-                last: None
-            })
-        );
-        assert_eq!(parse_range("bytes=-3"), Some(RangeSpec::Suffix(3)));
-        for ignored in [
-            "bytes=9-5",
-            "bytes=0-1,3-4",
-            "items=0-1",
-            "bytes=-",
-            "bytes=a-b",
-            "bytes=+1-2",
-            "",
-        ] {
-            assert_eq!(parse_range(ignored), None, "{ignored}");
-        }
-    }
-
-    #[test]
-    fn ranges_resolve_against_sizes() {
-        let r = |s: &str, size| parse_range(s).unwrap().resolve(size).map_err(|e| e.code);
-        assert_eq!(r("bytes=0-9", 5), Ok((0, 5)));
-        assert_eq!(r("bytes=4-4", 5), Ok((4, 1)));
-        assert_eq!(r("bytes=5-", 5), Err("InvalidRange"));
-        assert_eq!(r("bytes=-10", 5), Ok((0, 5)));
-        assert_eq!(r("bytes=-2", 5), Ok((3, 2)));
-        assert_eq!(r("bytes=-0", 5), Err("InvalidRange"));
-        assert_eq!(r("bytes=0-", 0), Err("InvalidRange"));
-    }
-
-    #[test]
     fn ranges_become_r2_options() {
         assert_eq!(
-            parse_range("bytes=2-5").unwrap().to_r2(),
+            to_r2(parse_range("bytes=2-5").unwrap()),
             R2Range {
                 offset: Some(2),
                 length: Some(4),
@@ -287,7 +145,7 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_range("bytes=7-").unwrap().to_r2(),
+            to_r2(parse_range("bytes=7-").unwrap()),
             R2Range {
                 offset: Some(7),
                 length: None,
@@ -295,7 +153,7 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_range("bytes=-3").unwrap().to_r2(),
+            to_r2(parse_range("bytes=-3").unwrap()),
             R2Range {
                 offset: None,
                 length: None,

@@ -23,7 +23,7 @@ use worker::worker_sys::{R2Bucket, R2MultipartUpload};
 use super::exec::{Answer, AnswerBody, Outgoing};
 use super::js;
 use super::streams;
-use crate::r2::conditions::{R2Range, ReadConditions, Verdict};
+use crate::r2::conditions::{R2Range, ReadConditions, Verdict, to_r2};
 use crate::r2::listing::ListPage;
 use crate::r2::object::{self, HttpMeta, ObjectInfo};
 use crate::r2::{Digest, R2Call, StoreError, StoreResult, WriteCall, plan};
@@ -63,7 +63,7 @@ pub async fn execute(
 }
 
 fn r2_error(e: &JsValue) -> StoreError {
-    StoreError::from_r2_message(&js::message(e))
+    crate::r2::error::from_r2_message(&js::message(e))
 }
 
 async fn wait(promise: Result<Promise, JsValue>) -> StoreResult<JsValue> {
@@ -192,13 +192,7 @@ async fn run(
             Ok(answer(call.output(page)?, AnswerBody::Empty))
         }
         R2Call::Get(read) => {
-            let value = get(
-                bucket,
-                &read.key,
-                &read.conditions,
-                read.range.map(|r| r.to_r2()),
-            )
-            .await?;
+            let value = get(bucket, &read.key, &read.conditions, read.range.map(to_r2)).await?;
             let info = info(&value);
             let stream = body_of(&value);
             match read.conditions.evaluate(&info.etag, info.uploaded_ms) {
@@ -443,7 +437,7 @@ async fn read_source(
         bucket,
         &source.key,
         &source.conditions,
-        source.range.map(|r| r.to_r2()),
+        source.range.map(to_r2),
     )
     .await?;
     let info = info(&value);
