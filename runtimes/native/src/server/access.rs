@@ -63,9 +63,11 @@ impl AccessRecord {
     }
 
     /// The response's body, which completes this record when it ends or is dropped.
-    pub fn track(mut self, status: u16, body: Body) -> Body {
+    /// `length`: the response's Content-Length, when it has one.
+    pub fn track(mut self, status: u16, length: Option<u64>, body: Body) -> Body {
         self.status = status;
         Tracked {
+            expected: length.or(body.size_hint().exact()),
             inner: body,
             record: Some(self),
         }
@@ -100,6 +102,8 @@ impl Drop for AccessRecord {
 /// A response body that counts what it yields and completes its record at the end.
 struct Tracked {
     inner: Body,
+    /// The body's length, when it is known up front (hyper stops polling once it has sent it).
+    expected: Option<u64>,
     record: Option<AccessRecord>,
 }
 
@@ -141,9 +145,11 @@ impl http_body::Body for Tracked {
 
 impl Drop for Tracked {
     fn drop(&mut self) {
-        // hyper need not poll a body that says it is over (an empty one, a HEAD answer).
+        // hyper need not poll a body that says it is over (an empty one, a HEAD answer), nor
+        // one of known length once that many bytes went out.
         if let Some(mut record) = self.record.take() {
-            record.aborted = !self.inner.is_end_stream();
+            let sent_all = self.expected.is_some_and(|n| record.bytes_out >= n);
+            record.aborted = !(self.inner.is_end_stream() || sent_all);
         }
     }
 }

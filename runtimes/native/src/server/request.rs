@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use http::header::{CONTENT_LENGTH, HOST, HeaderValue};
-use http::{Request, Response};
+use http::{Method, Request, Response};
 use hyper::body::Incoming;
 use multistore_core::codec::scalar::DateTime;
 use multistore_core::error::Error;
@@ -142,7 +142,18 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr)
         execute::run(&state, resolved.plan, body, &ctx).await
     };
     let status = response.status().as_u16();
-    response.map(|body| record.track(status, body))
+    // What hyper sends as the body: nothing for a HEAD, 204 or 304 answer (hyper does not
+    // poll those bodies), else Content-Length bytes when the answer has one.
+    let length = if ctx.method == Method::HEAD || status == 204 || status == 304 {
+        Some(0)
+    } else {
+        response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    response.map(|body| record.track(status, length, body))
 }
 
 #[cfg(test)]
