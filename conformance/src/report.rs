@@ -18,7 +18,7 @@ pub enum Outcome {
     /// The backend lacks a capability the scenario needs (the reasons).
     BackendLacks(Vec<&'static str>),
     /// A tracked difference (the issue, the reasons).
-    Known(&'static str, Vec<&'static str>),
+    Known(String, Vec<&'static str>),
 }
 
 /// One entry.
@@ -54,16 +54,22 @@ impl Entry {
             .collect();
         let mut reasons: Vec<&'static str> = covering.iter().flatten().map(|e| e.reason).collect();
         reasons.dedup();
-        let tracked = covering.iter().flatten().find_map(|e| match e.kind {
-            Kind::Tracked(issue) => Some(issue),
-            Kind::BackendLacks => None,
-        });
+        let mut issues: Vec<&'static str> = covering
+            .iter()
+            .flatten()
+            .filter_map(|e| match e.kind {
+                Kind::Tracked(issue) => Some(issue),
+                Kind::BackendLacks => None,
+            })
+            .collect();
+        issues.sort_unstable();
+        issues.dedup();
         let outcome = if result.failures.is_empty() {
             Outcome::Pass
         } else if covering.iter().any(Option::is_none) {
             Outcome::Fail
-        } else if let Some(issue) = tracked {
-            Outcome::Known(issue, reasons)
+        } else if !issues.is_empty() {
+            Outcome::Known(issues.join(", "), reasons)
         } else {
             Outcome::BackendLacks(reasons)
         };
@@ -178,22 +184,31 @@ pub fn markdown(entries: &[Entry], skipped: &[Skipped]) -> String {
     if !skipped.is_empty() {
         out.push_str("\n## Columns not run\n\n");
         for s in skipped {
-            let _ = writeln!(out, "- **{}**: {}", s.column, s.reason);
+            let _ = writeln!(out, "- `{}`: {}", s.column, s.reason);
         }
     }
     out.push_str("\n## Exceptions\n\n");
     let mut explained: Vec<String> = entries
         .iter()
-        .flat_map(|e| match &e.outcome {
-            Outcome::BackendLacks(reasons) => reasons
-                .iter()
-                .map(|r| format!("- backend lacks ({}): {r}", e.backend.name()))
-                .collect(),
-            Outcome::Known(issue, reasons) => reasons
-                .iter()
-                .map(|r| format!("- known ({issue}, {}): {r}", e.column()))
-                .collect(),
-            _ => Vec::new(),
+        .flat_map(|e| {
+            e.result.failures.iter().filter_map(|f| {
+                let c = exceptions::covering(
+                    &e.scenario,
+                    &e.client,
+                    e.backend,
+                    &e.runtime,
+                    &f.label,
+                    &f.detail,
+                )?;
+                Some(match c.kind {
+                    Kind::BackendLacks => {
+                        format!("- backend lacks ({}): {}", e.backend.name(), c.reason)
+                    }
+                    Kind::Tracked(issue) => {
+                        format!("- known ({issue}, {}): {}", e.column(), c.reason)
+                    }
+                })
+            })
         })
         .collect();
     explained.sort();
