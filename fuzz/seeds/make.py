@@ -6,17 +6,23 @@ Run from anywhere: `python3 fuzz/seeds/make.py`. The seeds are hand-made from wh
 send: the request lines and headers follow the boto3/aws-cli captures of
 core/tests/router_table/, the XML bodies are the AWS API reference examples of
 core/tests/golden/, the configurations come from docs/config.md's shapes, the keys from the
-key contract's adversarial corpus. Re-running rewrites the same files.
+key contract's adversarial corpus. The request targets also get the recorded SDK requests of
+conformance/traffic/ (boto3, the aws CLI, the JS SDK v3, aws-sdk-rust): one seed per distinct
+operation of each client, bodies cut to 4 KiB. Re-running rewrites the same files.
 """
 
 import hashlib
 import json
 import pathlib
+import re
 import shutil
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 GOLDEN = ROOT / "core/tests/golden"
+TRAFFIC = ROOT / "conformance/traffic"
+#: The most body bytes a traffic seed keeps (the fuzzers cut long inputs anyway).
+TRAFFIC_BODY_LIMIT = 4096
 MARKER = b"\n=====\n"
 EMPTY_SHA = hashlib.sha256(b"").hexdigest()
 
@@ -163,6 +169,72 @@ def requests():
         "GET", "/b/k", [("x-fuzz-region", "eu-west-3"), ("x-fuzz-offset", "86399"),
                         ("x-amz-security-token", "tok"), ("x-amz-meta-a", "a  b")]))
 
+
+
+def unescape_body_line(line):
+    """A traffic body line's bytes (`\\`, `\\r`, `\\n`, `\\t`, `\\xNN` escapes)."""
+    out = bytearray()
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if c == "\\" and i + 1 < len(line):
+            n = line[i + 1]
+            if n == "x" and i + 3 < len(line):
+                out.append(int(line[i + 2:i + 4], 16))
+                i += 4
+                continue
+            out += {"\\": b"\\", "r": b"\r", "n": b"\n", "t": b"\t"}.get(n, n.encode())
+            i += 2
+            continue
+        out += c.encode()
+        i += 1
+    return bytes(out)
+
+
+def pattern(phase, length):
+    """The `|@pattern` bodies of the traffic files: the 62-character alphabet from `phase`."""
+    alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    length = min(length, TRAFFIC_BODY_LIMIT)
+    return bytes(alphabet[(phase + i) % 62] for i in range(length))
+
+
+def traffic_requests():
+    """(name, request bytes) for each distinct operation of each recorded client."""
+    seen = set()
+    for path in sorted(TRAFFIC.glob("*/*.txt")):
+        client = path.parent.name
+        exchanges = path.read_text(encoding="utf-8").split("\n=== ")[1:]
+        for exchange in exchanges:
+            label = exchange.split("\n", 1)[0].split()
+            operation = label[1] if len(label) > 1 else "request"
+            if (client, operation) in seen:
+                continue
+            seen.add((client, operation))
+            head, body = [], b""
+            for line in exchange.split("\n")[1:]:
+                if line.startswith("> "):
+                    head.append(line[2:])
+                elif line.startswith("|@pattern "):
+                    _, phase, length = line.split()
+                    body += pattern(int(phase), int(length))
+                elif line.startswith("| "):
+                    body += unescape_body_line(line[2:])
+                elif line.startswith("<"):
+                    break
+            if not head:
+                continue
+            data = ("\r\n".join(head).rstrip() + "\r\n\r\n").encode() + body[:TRAFFIC_BODY_LIMIT]
+            name = re.sub(r"[^A-Za-z0-9_-]", "_", f"traffic-{client}-{operation}")
+            yield name, data
+
+
+def traffic():
+    # '0': as sent (old signatures: the refusal paths); '1': re-signed by alice (the served paths).
+    for name, data in traffic_requests():
+        write("s3_bindings", name, b"0" + data)
+        write("sigv4_auth", f"{name}-0", b"0" + data)
+        for control in "01":
+            write("gateway_request", f"{name}-{control}", control.encode() + data)
 
 def data_of(name):
     return REQUESTS[name]
@@ -392,6 +464,7 @@ def main():
                    "identity_claims", "key_paths", "tokens", "xml_bodies", "xml_document"]:
         shutil.rmtree(HERE / target, ignore_errors=True)
     requests()
+    traffic()
     chunked()
     config()
     identity()
