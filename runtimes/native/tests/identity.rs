@@ -7,7 +7,8 @@
 //!   tokens, a tampered session token, and a key rotation at the issuer (an unknown `kid`
 //!   refreshes the JWKS, at most once per 30 s);
 //! - backend federation against moto's STS and S3: the gateway mints its own JWT, exchanges it
-//!   with AssumeRoleWithWebIdentity, signs with the temporary credentials, and caches them.
+//!   with AssumeRoleWithWebIdentity, signs with the temporary credentials, and caches them; and,
+//!   on a clock the test moves, refreshes them ahead of expiry without making anybody wait.
 //!
 //! Skipped (with a message) when python3 with boto3, or moto_server, is not installed.
 
@@ -426,20 +427,11 @@ async fn sts_with_the_rust_sdk() {
     assert!(refused.is_invalid_identity_token_exception(), "{refused:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backend_federation_against_moto_sts() {
-    if !have_boto3() {
-        return;
-    }
-    let moto = match backends::Moto::start() {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("SKIPPED: {e}");
-            return;
-        }
-    };
-    let bucket = "federated-backend";
-    let config = format!(
+/// A gateway whose bucket `fed` is `backend_bucket` at moto, reached with credentials the
+/// gateway exchanges at moto's STS for a JWT of its own.
+fn federation_config(moto: &str, backend_bucket: &str) -> String {
+    let bucket = backend_bucket;
+    format!(
         r#"
 [server]
 oidc_issuer = "https://gateway.example.com"
@@ -467,8 +459,24 @@ bucket = "fed"
 actions = ["all"]
 "#,
         pem = key_pem("rsa2"),
-        moto = moto.url(),
-    );
+        moto = moto,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_federation_against_moto_sts() {
+    if !have_boto3() {
+        return;
+    }
+    let moto = match backends::Moto::start() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("SKIPPED: {e}");
+            return;
+        }
+    };
+    let bucket = "federated-backend";
+    let config = federation_config(&moto.url(), bucket);
     let gw = gateway::Gateway::start(&config).await;
     let env: HashMap<&str, String> = [
         ("ENDPOINT", gw.url()),
@@ -480,4 +488,118 @@ actions = ["all"]
     let out = clients("backend", env).await;
     // Five requests through the gateway, one exchange: the credentials are cached.
     assert!(out.contains("assumed roles: 1"), "{out}");
+}
+
+/// Refresh ahead of expiry against moto's real STS, on a clock the test moves: the first
+/// request exchanges; a request inside the refresh lead carries one refresh while a request at
+/// the same moment goes on at once with the current credentials (nobody waits); then the new
+/// credentials are used. Plans are resolved and their fetches run through the native runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_credentials_refresh_ahead_of_expiry_against_moto() {
+    use multistore::execute::fetch::fetch;
+    use multistore_core::codec::scalar::DateTime;
+    use multistore_core::gateway::{Plan, RequestHead};
+    use multistore_core::identity::federation::REFRESH_LEAD_SECS;
+    use multistore_core::sigv4::{SigningCredentials, sign_request};
+
+    let moto = match backends::Moto::start() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("SKIPPED: {e}");
+            return;
+        }
+    };
+    let mut config = multistore_core::config::from_toml(&federation_config(&moto.url(), "fb"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    config.resolve_secrets(&|_: &str| None).unwrap();
+    let state = multistore::serve::build_state(&config, &gateway::test_limits(), &[])
+        .await
+        .unwrap();
+
+    let head_at = |now: i64| {
+        let mut head = RequestHead {
+            method: http::Method::GET,
+            raw_path: "/fed/k".into(),
+            raw_query: String::new(),
+            headers: http::HeaderMap::new(),
+            client_ip: None,
+            now: DateTime::from_secs(now),
+            request_id: format!("req-{now}"),
+        };
+        head.headers
+            .insert("host", http::HeaderValue::from_static("127.0.0.1:8080"));
+        let creds = SigningCredentials {
+            access_key_id: "AKIAALICE0000000",
+            secret_access_key: "alice-secret",
+            session_token: None,
+        };
+        sign_request(
+            "GET",
+            "/fed/k",
+            &[],
+            &mut head.headers,
+            &["host"],
+            "UNSIGNED-PAYLOAD",
+            &creds,
+            "us-east-1",
+            "s3",
+            head.now,
+        )
+        .unwrap();
+        head
+    };
+    // Runs a plan's fetches (counting them) up to the backend request; returns the access key
+    // id that request is signed with.
+    let signed_key = |mut plan: Plan| {
+        let state = Arc::clone(&state);
+        async move {
+            let mut fetches = 0;
+            loop {
+                match plan {
+                    Plan::Fetch(f) => {
+                        fetches += 1;
+                        let f = *f;
+                        let answer = fetch(&state, f.request, f.limit, f.coalesce).await;
+                        plan = (f.then)(answer);
+                    }
+                    Plan::Forward(f) => {
+                        let auth = f.request.headers["authorization"].to_str().unwrap();
+                        let key = auth.split("Credential=").nth(1).unwrap();
+                        return (key.split('/').next().unwrap().to_owned(), fetches);
+                    }
+                    Plan::Respond(r) => panic!("{} {:?}", r.status, r.body),
+                    _ => panic!("unexpected plan"),
+                }
+            }
+        }
+    };
+
+    let t0 = now();
+    let (first, fetches) = signed_key(state.gateway.resolve(head_at(t0))).await;
+    assert_eq!(fetches, 1, "a cold miss exchanges");
+    let (again, fetches) = signed_key(state.gateway.resolve(head_at(t0 + 60))).await;
+    assert_eq!(
+        (again.as_str(), fetches),
+        (first.as_str(), 0),
+        "then the cache"
+    );
+
+    // moto's session lasts the hour the gateway asks for; move inside the refresh lead.
+    let late = t0 + 3600 - REFRESH_LEAD_SECS / 2;
+    let refreshing = state.gateway.resolve(head_at(late));
+    assert!(
+        matches!(refreshing, Plan::Fetch(_)),
+        "one request carries the refresh"
+    );
+    let (meanwhile, fetches) = signed_key(state.gateway.resolve(head_at(late))).await;
+    assert_eq!(
+        (meanwhile.as_str(), fetches),
+        (first.as_str(), 0),
+        "a request during the refresh goes on with the current credentials"
+    );
+    let (refreshed, fetches) = signed_key(refreshing).await;
+    assert_eq!(fetches, 1);
+    assert_ne!(refreshed, first, "the refresh brought new credentials");
+    // (Past this point the test's clock and moto's disagree: moto's new session ends an hour
+    // after the real time, which the moved clock already sees as inside the lead again.)
 }
