@@ -20,7 +20,7 @@ use super::checksum::{
     self, Algorithm, BodyDigests, ChecksumFields, Kind, Stored, parse_content_md5,
     set_checksum_fields, verify,
 };
-use super::conditions::{ReadConditions, check_write};
+use super::conditions::ReadConditions;
 use super::copy::{CopySource, SourceConditions};
 use super::engine::{
     Engine, MAX_SINGLE_WRITE, check_key, check_metadata, io_err, parse_tagging, respond,
@@ -460,19 +460,8 @@ impl<B: Backend> Engine<B> {
                 "The provided x-amz-mp-object-size does not match the object's size",
             ));
         }
-        let (if_match, if_none_match) = (r.if_match.as_deref(), r.if_none_match.as_deref());
-        if if_match.is_some() || if_none_match.is_some() {
-            let current = self
-                .backend
-                .object_meta(&r.key)
-                .await
-                .map_err(io_err("cannot read the object"))?;
-            check_write(
-                if_match,
-                if_none_match,
-                current.as_ref().map(|m| m.etag.as_str()),
-            )?;
-        }
+        self.check_write_conditions(&r.key, r.if_match.as_deref(), r.if_none_match.as_deref())
+            .await?;
         let full_object = upload
             .checksum_algorithm
             .filter(|_| upload.checksum_kind == Some(Kind::FullObject));
@@ -519,8 +508,14 @@ impl<B: Backend> Engine<B> {
                 .collect(),
             ..upload.object.clone()
         };
-        self.commit_checked(&r.key, staged, meta, if_match, if_none_match)
-            .await?;
+        self.commit_checked(
+            &r.key,
+            staged,
+            meta,
+            r.if_match.as_deref(),
+            r.if_none_match.as_deref(),
+        )
+        .await?;
         self.backend
             .remove_upload(&r.upload_id)
             .await

@@ -224,6 +224,29 @@ fn resolve(meta: ObjectMeta, r: &ReadRequest<'_>) -> StoreResult<Result<Resolved
 }
 
 impl<B: Backend> Engine<B> {
+    /// Checks a write's `If-Match` / `If-None-Match` against the object stored under `key`
+    /// (read only when there is a condition).
+    pub(super) async fn check_write_conditions(
+        &self,
+        key: &str,
+        if_match: Option<&str>,
+        if_none_match: Option<&str>,
+    ) -> StoreResult<()> {
+        if if_match.is_none() && if_none_match.is_none() {
+            return Ok(());
+        }
+        let current = self
+            .backend
+            .object_meta(key)
+            .await
+            .map_err(io_err("cannot read the object"))?;
+        check_write(
+            if_match,
+            if_none_match,
+            current.as_ref().map(|m| m.etag.as_str()),
+        )
+    }
+
     pub(super) async fn get_object(&self, r: GetObjectRequest) -> StoreResult<StoreResponse> {
         let req = read_request!(r);
         check_key(req.key)?;
@@ -314,20 +337,9 @@ impl<B: Backend> Engine<B> {
                 "Your proposed upload exceeds the maximum allowed size of 5368709120 bytes",
             ));
         }
-        let (if_match, if_none_match) = (r.if_match.as_deref(), r.if_none_match.as_deref());
-        if if_match.is_some() || if_none_match.is_some() {
-            // Fail fast, before the body is read; checked again at commit.
-            let current = self
-                .backend
-                .object_meta(&r.key)
-                .await
-                .map_err(io_err("cannot read the object"))?;
-            check_write(
-                if_match,
-                if_none_match,
-                current.as_ref().map(|m| m.etag.as_str()),
-            )?;
-        }
+        // Fail fast, before the body is read; checked again at commit.
+        self.check_write_conditions(&r.key, r.if_match.as_deref(), r.if_none_match.as_deref())
+            .await?;
         let algorithm = requested
             .as_ref()
             .map_or(Algorithm::Crc64Nvme, |q| q.algorithm);
@@ -367,8 +379,14 @@ impl<B: Backend> Engine<B> {
             checksum: checksum.clone(),
             parts: Vec::new(),
         };
-        self.commit_checked(&r.key, staged, meta, if_match, if_none_match)
-            .await?;
+        self.commit_checked(
+            &r.key,
+            staged,
+            meta,
+            r.if_match.as_deref(),
+            r.if_none_match.as_deref(),
+        )
+        .await?;
         let mut out = PutObjectOutput {
             e_tag: Some(digests.etag()),
             ..PutObjectOutput::default()
@@ -389,18 +407,8 @@ impl<B: Backend> Engine<B> {
         if_none_match: Option<&str>,
     ) -> StoreResult<()> {
         let _guard = self.lock(key).await;
-        if if_match.is_some() || if_none_match.is_some() {
-            let current = self
-                .backend
-                .object_meta(key)
-                .await
-                .map_err(io_err("cannot read the object"))?;
-            check_write(
-                if_match,
-                if_none_match,
-                current.as_ref().map(|m| m.etag.as_str()),
-            )?;
-        }
+        self.check_write_conditions(key, if_match, if_none_match)
+            .await?;
         self.backend
             .commit_object(key, staged, meta)
             .await
