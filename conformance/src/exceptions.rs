@@ -64,14 +64,6 @@ pub const EXCEPTIONS: &[Exception] = &[
         ..ANY
     },
     Exception {
-        ops: &["CreateBucket"],
-        detail: Some("BucketAlreadyOwnedByYou"),
-        status: true,
-        kind: Kind::Tracked("design"),
-        reason: "re-creating a configured bucket answers 409 BucketAlreadyOwnedByYou, as S3 does outside us-east-1; S3 in us-east-1 (and moto) answers 200 for legacy compatibility, which a gateway that never creates configured buckets does not imitate",
-        ..ANY
-    },
-    Exception {
         runtime: Some("worker"),
         detail: Some("+ content-encoding: gzip"),
         kind: Kind::Tracked("#5"),

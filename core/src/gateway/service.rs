@@ -1,6 +1,7 @@
 //! Operations the gateway answers itself: ListBuckets (the configured buckets the caller may
 //! use), GetBucketLocation (the gateway's region, which clients sign for), and the bucket
-//! lifecycle calls, which only a pass-through entry forwards.
+//! lifecycle calls, which only a pass-through entry forwards (CreateBucket of a configured
+//! bucket is answered here, as S3 answers its owner).
 
 use std::sync::Arc;
 
@@ -12,8 +13,8 @@ use crate::config::CorsRule;
 use crate::error::Error;
 use crate::registry::BucketTarget;
 use crate::s3::{
-    Bucket, BucketLocationConstraint, GetBucketCorsOutput, GetBucketLocationOutput,
-    ListBucketsOutput, Owner, S3Request,
+    Bucket, BucketLocationConstraint, CreateBucketOutput, GetBucketCorsOutput,
+    GetBucketLocationOutput, ListBucketsOutput, Owner, S3Request,
 };
 
 use super::Inner;
@@ -111,7 +112,7 @@ impl Inner {
                 authz::authorize_all(&call.auth.identity, |_| false, &access)?;
                 self.forward(call, &target, request, body)
             }
-            Some(_) if creating => Err(Error::BucketAlreadyOwnedByYou(bucket)),
+            Some(_) if creating => self.create_configured(call, &request, bucket),
             Some(_) => Err(Error::Denied(authz::Denied::NotGranted(
                 authz::Check::bucket(&bucket, authz::Action::DeleteBucket),
             ))),
@@ -120,5 +121,35 @@ impl Inner {
             ))),
             None => Err(Error::NoSuchBucket),
         }
+    }
+
+    /// CreateBucket of a configured bucket: S3 answers its owner 200 OK with `Location: /bucket`
+    /// in us-east-1 (legacy behaviour) and 409 BucketAlreadyOwnedByYou in every other region;
+    /// the gateway does the same for its configured region. Only a caller granted
+    /// `create_bucket` on the bucket owns it: anyone else is denied, as for an unknown bucket.
+    fn create_configured(
+        &self,
+        call: S3Call,
+        request: &S3Request,
+        bucket: String,
+    ) -> Result<Plan, Error> {
+        let access = authz::required_access(request).map_err(|e| Error::InvalidArgument {
+            name: "bucket",
+            message: e.to_string(),
+        })?;
+        authz::authorize_all(&call.auth.identity, |_| false, &access)?;
+        if self.settings.region != "us-east-1" {
+            return Err(Error::BucketAlreadyOwnedByYou(bucket));
+        }
+        let parts = CreateBucketOutput {
+            location: Some(format!("/{bucket}")),
+        }
+        .to_http()?;
+        Ok(self.respond(
+            &call,
+            StatusCode::OK,
+            parts.headers,
+            parts.body.unwrap_or_default(),
+        ))
     }
 }
