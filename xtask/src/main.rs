@@ -71,8 +71,14 @@ fn main() -> ExitCode {
 }
 
 /// The repository root: the parent of xtask's own manifest directory.
+///
+/// `cargo run` names that directory at run time; the compile-time value is only the fallback
+/// for a binary started by hand. Cargo's fingerprints are relative to the workspace, so a
+/// shared target directory reuses an xtask built in another clone, whose compile-time path
+/// would point every command at that other clone.
 fn repo_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir
         .parent()
         .expect("xtask lives one directory below the repository root")

@@ -38,7 +38,10 @@ const SKIPPED_DIRS: &[&str] = &["target", "node_modules"];
 
 #[test]
 fn source_tree_is_tidy() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+    // Read at run time: a test binary reused from another clone (shared target directory)
+    // would carry that clone's compile-time path.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets it");
+    let root = Path::new(&manifest_dir)
         .parent()
         .expect("xtask sits below the repository root");
     let generated = root.join(GENERATED);

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // Read at run time: a test binary reused from another clone (shared target directory)
+    // would carry that clone's compile-time path.
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets it"))
         .parent()
         .expect("codegen has a parent")
         .to_path_buf()

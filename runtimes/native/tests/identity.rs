@@ -34,14 +34,19 @@ use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/identity/clients.py");
+/// This package's directory, read at run time (a test binary reused from another clone
+/// through a shared target directory would carry that clone's compile-time path).
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets it")
+}
+
+fn script() -> String {
+    format!("{}/tests/identity/clients.py", manifest_dir())
+}
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/ci";
 
 fn key_pem(name: &str) -> String {
-    let path = format!(
-        "{}/../../core/tests/keys/{name}.pem",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../../core/tests/keys/{name}.pem", manifest_dir());
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -74,7 +79,7 @@ async fn clients(mode: &str, env: Vec<(String, String)>) -> String {
     let mode = mode.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut command = Command::new("python3");
-        command.arg(SCRIPT).arg(&mode);
+        command.arg(script()).arg(&mode);
         // Nothing of the machine's own AWS setup may leak in.
         for (name, _) in std::env::vars() {
             if name.starts_with("AWS_") {

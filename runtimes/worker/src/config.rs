@@ -242,9 +242,9 @@ mod tests {
     }"#;
 
     fn identity_secrets(name: &str) -> Option<String> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../core/tests/keys/rsa2.pem"
+        let path = format!(
+            "{}/../../core/tests/keys/rsa2.pem",
+            std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets it")
         );
         (name == "OIDC_KEY").then(|| std::fs::read_to_string(path).expect("test key"))
     }
