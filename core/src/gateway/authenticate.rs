@@ -42,10 +42,25 @@ impl Authenticated {
     }
 }
 
-/// Authenticates a request for `service` (`s3`).
+/// The signature a request carries, parsed but not verified (`None`: anonymous).
+pub fn parse_signature(
+    head: &RequestHead,
+    query: &[(String, String)],
+) -> Result<Option<ParsedAuth>, Error> {
+    let req = AuthRequest {
+        method: head.method.as_str(),
+        raw_path: &head.raw_path,
+        query,
+        headers: &head.headers,
+    };
+    Ok(sigv4::parse(&req)?)
+}
+
+/// Authenticates a request for `service` (`s3`), given its [`parse_signature`].
 pub fn authenticate(
     head: &RequestHead,
     query: &[(String, String)],
+    parsed: Option<ParsedAuth>,
     credentials: &dyn CredentialRegistry,
     sessions: Option<&SessionKeyRing>,
     regions: &[String],
@@ -57,7 +72,7 @@ pub fn authenticate(
         query,
         headers: &head.headers,
     };
-    let Some(parsed) = sigv4::parse(&req)? else {
+    let Some(parsed) = parsed else {
         return Ok(Authenticated {
             identity: Identity::Anonymous,
             signature: None,

@@ -24,6 +24,7 @@ use super::Inner;
 use super::authenticate::Authenticated;
 use super::plan::Plan;
 use super::request::RequestHead;
+use super::summary::Summary;
 
 /// The most exchanges one request may wait for (a copy between two `oidc` backends needs two).
 const MAX_EXCHANGES: u8 = 3;
@@ -121,7 +122,7 @@ impl Inner {
                 match result {
                     Err(e) if !refreshing => Err(federation_error(e)),
                     // A failed refresh goes on with the credentials that are still valid.
-                    _ => inner.resolve_s3_at(head, depth + 1, &mut None),
+                    _ => inner.resolve_s3_at(head, depth + 1, &mut Summary::default()),
                 }
                 .unwrap_or_else(|e| inner.error_plan(&e, &request_id, &resource, is_head))
             });

@@ -38,6 +38,7 @@ pub use plan::{
     ResponseMode,
 };
 pub use request::RequestHead;
+pub use summary::Summary;
 
 use crate::config::{Config, Limits};
 use crate::error::{Error, ErrorContext, error_response};
@@ -77,12 +78,13 @@ pub(crate) struct Inner {
     pub federation: Option<Arc<Federation>>,
 }
 
-/// A plan, and the name of the principal whose signature verified (`None` for an anonymous,
-/// refused or non-S3 request). Access logs name the caller with it, never with the access key
-/// id a request merely claims.
+/// A plan, and what the access log says of the request ([`Summary`]), gathered while the
+/// request was resolved. Its `principal` is the name of the principal whose signature verified
+/// (`None` for an anonymous, refused or non-S3 request): access logs name the caller with it,
+/// never with the access key id a request merely claims.
 pub struct Resolved {
     pub plan: Plan,
-    pub principal: Option<String>,
+    pub summary: Summary,
 }
 
 /// Builds a [`Gateway`]: settings, registries, then extensions' endpoints.
@@ -147,16 +149,15 @@ impl Gateway {
 
     /// [`Self::resolve`], also saying who the caller proved to be (for access logs).
     pub fn resolve_traced(&self, head: RequestHead) -> Resolved {
-        let untraced = |plan| Resolved {
-            plan,
-            principal: None,
-        };
         if let Some(plan) = self.inner.endpoints.dispatch(&head) {
-            return untraced(plan);
+            let summary = self.summarize(&head);
+            return Resolved { plan, summary };
         }
         // No S3 operation is an OPTIONS request.
         if head.method == Method::OPTIONS {
-            return untraced(self.inner.preflight(&head));
+            let summary = self.summarize(&head);
+            let plan = self.inner.preflight(&head);
+            return Resolved { plan, summary };
         }
         let cors = self.inner.actual_cors(&head);
         let (request_id, resource, is_head) = (
@@ -164,14 +165,14 @@ impl Gateway {
             head.raw_path.clone(),
             head.method == Method::HEAD,
         );
-        let mut principal = None;
+        let mut summary = Summary::default();
         let plan = self
             .inner
-            .resolve_s3(head, &mut principal)
+            .resolve_s3(head, &mut summary)
             .unwrap_or_else(|e| self.inner.error_plan(&e, &request_id, &resource, is_head));
         Resolved {
             plan: cors::with_cors(plan, cors),
-            principal,
+            summary,
         }
     }
 

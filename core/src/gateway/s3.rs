@@ -19,12 +19,13 @@ use crate::registry::BucketTarget;
 use crate::s3::{S3Operation, S3Request, S3Response, route};
 
 use super::addressing::address;
-use super::authenticate::{Authenticated, authenticate};
+use super::authenticate::{Authenticated, authenticate, parse_signature};
 use super::backend::{BackendCall, build};
 use super::body::{buffered_decoding, stream_plan};
 use super::namespace::Namespace;
 use super::plan::{Forward, NeedsBody, Plan, RequestBody, Response, ResponseMode};
 use super::request::{RequestHead, parse_query};
+use super::summary::Summary;
 use super::{Inner, error_plan};
 
 /// The most bytes of a backend answer the gateway buffers to rewrite it (a list page).
@@ -53,13 +54,15 @@ pub(crate) struct S3Call {
 
 impl Inner {
     /// Everything up to the body: may ask the runtime for a small body first.
-    /// `principal` receives the caller's name once its signature verified.
+    /// `trace` receives what the access log says of the request as the flow learns it: the
+    /// bucket and key, the operation, the access key id claimed, and the caller's name once
+    /// its signature verified (nothing is parsed twice for the log).
     pub(crate) fn resolve_s3(
         self: &Arc<Self>,
         head: RequestHead,
-        principal: &mut Option<String>,
+        trace: &mut Summary,
     ) -> Result<Plan, Error> {
-        self.resolve_s3_at(head, 0, principal)
+        self.resolve_s3_at(head, 0, trace)
     }
 
     /// [`Self::resolve_s3`], after `depth` credential exchanges for this request.
@@ -67,31 +70,40 @@ impl Inner {
         self: &Arc<Self>,
         head: RequestHead,
         depth: u8,
-        principal: &mut Option<String>,
+        trace: &mut Summary,
     ) -> Result<Plan, Error> {
         let path = address(
             head.header("host"),
             &head.raw_path,
             &self.settings.virtual_host_domains,
         )?;
+        trace.bucket.clone_from(&path.bucket);
+        trace.key.clone_from(&path.key);
         let query = parse_query(&head.raw_query)?;
-        let op = route(&RouteRequest {
+        let routed = route(&RouteRequest {
             method: head.method.as_str(),
             shape: path.shape,
             query: &query,
             headers: &head.headers,
-        })?;
+        });
+        let signature = parse_signature(&head, &query);
+        if let Ok(Some(parsed)) = &signature {
+            trace.access_key_id = Some(parsed.access_key_id.clone());
+        }
+        let op = routed?;
+        trace.operation = Some(op.name());
         let regions = std::slice::from_ref(&self.settings.region);
         let auth = authenticate(
             &head,
             &query,
+            signature?,
             self.credentials.as_ref(),
             self.sessions.as_deref(),
             regions,
             "s3",
         )?;
         if let Identity::Principal(p) = &auth.identity {
-            *principal = Some(p.name.clone());
+            trace.principal = Some(p.name.clone());
         }
         // Backends with `auth = "oidc"` get their credentials before anything else (a body
         // cannot be read twice); the request is resolved again once they are there.

@@ -1,6 +1,8 @@
 //! A request's summary for access logs and metrics: the operation, bucket and key it names,
-//! and the access key id it is signed with (never a secret). Computed from the head alone
-//! (addressing, routing and the SigV4 parse, no verification), so it costs microseconds.
+//! the access key id it is signed with (never a secret), and the principal it proved to be.
+//! The S3 flow fills it in as it resolves a request ([`super::Gateway::resolve_traced`]);
+//! [`Gateway::summarize`] computes it from the head alone (addressing, routing and the SigV4
+//! parse, no verification) for requests that do not take that flow.
 
 use crate::codec::route::RouteRequest;
 use crate::s3::route;
@@ -19,6 +21,8 @@ pub struct Summary {
     pub key: Option<String>,
     /// The access key id the request claims (verified or not), or `None` for anonymous.
     pub access_key_id: Option<String>,
+    /// The configured name of the principal whose signature verified.
+    pub principal: Option<String>,
 }
 
 impl Gateway {
@@ -51,6 +55,7 @@ impl Gateway {
             bucket: path.bucket,
             key: path.key,
             access_key_id,
+            principal: None,
         }
     }
 }
@@ -97,6 +102,9 @@ mod tests {
             request_id: "r".into(),
         };
         let s = gw.summarize(&head);
+        // The S3 flow gathers the same summary while it resolves the request (here refused:
+        // the key id is not configured, so no principal).
+        assert_eq!(gw.resolve_traced(head).summary, s);
         assert_eq!(s.operation, Some("GetObjectTagging"));
         assert_eq!(
             (s.bucket.as_deref(), s.key.as_deref()),

@@ -125,12 +125,27 @@ impl BackendClient {
     {
         tokio::pin!(response);
         let idle = self.idle_timeout + self.idle_timeout / 2;
-        let mut quiet = self.connect_timeout + idle;
+        // One timer for the whole upload, moved only at the first frame and when it fires
+        // (frames just record their time): the first deadline allows for connecting, later
+        // ones count from the last frame.
+        let quiet = tokio::time::sleep(self.connect_timeout + idle);
+        tokio::pin!(quiet);
+        let mut connected = false;
         while !progress.is_done() {
             tokio::select! {
                 answer = &mut response => return Ok(answer),
-                () = progress.advanced() => quiet = idle,
-                () = tokio::time::sleep(quiet) => return Err(BackendError::Timeout),
+                () = progress.changed() => {
+                    if let (false, Some(first)) = (connected, progress.last_frame()) {
+                        connected = true;
+                        quiet.as_mut().reset(first + idle);
+                    }
+                }
+                () = &mut quiet => match progress.last_frame().map(|t| t + idle) {
+                    Some(deadline) if deadline > tokio::time::Instant::now() => {
+                        quiet.as_mut().reset(deadline);
+                    }
+                    _ => return Err(BackendError::Timeout),
+                },
             }
         }
         tokio::time::timeout(self.first_byte_timeout, response)

@@ -6,9 +6,14 @@
 //! makes no progress for the idle timeout — whether the client stalls or the backend stops
 //! reading. And when the body fails, the failure is kept, so that the client's stalled or
 //! broken upload is answered as the client's fault rather than the backend's.
+//!
+//! A frame only records when it went out (an atomic store): the sender is woken at the first
+//! frame (the connection is up) and when the body ends or fails, not per frame, and checks the
+//! time of the last frame only when its timer fires (see [`crate::execute::idle`] for why
+//! nothing is armed per chunk).
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
@@ -17,6 +22,7 @@ use http_body::{Body as _, Frame, SizeHint};
 use http_body_util::BodyExt as _;
 use multistore_core::chunked::ChunkedError;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::execute::body::{Body, BoxError};
 
@@ -44,22 +50,52 @@ impl BodyFailure {
 }
 
 /// What the sender sees of a watched body.
-#[derive(Default)]
 pub struct Progress {
+    /// Woken at the first frame and when the body ends or fails.
     notify: Notify,
     done: AtomicBool,
     failure: Mutex<Option<BodyFailure>>,
+    /// When the watch started; `last_frame` counts from here.
+    start: Instant,
+    /// Nanoseconds from `start` to the last frame, or `u64::MAX` before the first.
+    last_frame: AtomicU64,
 }
 
 impl Progress {
+    fn new() -> Self {
+        Self {
+            notify: Notify::new(),
+            done: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            start: Instant::now(),
+            last_frame: AtomicU64::new(u64::MAX),
+        }
+    }
+
     /// The whole body has been handed to the connection.
     pub fn is_done(&self) -> bool {
         self.done.load(Ordering::SeqCst)
     }
 
-    /// Resolves at the next frame, end or failure (at once if one came since the last call).
-    pub async fn advanced(&self) {
+    /// Resolves at the first frame, the end or a failure (at once if one came since the last
+    /// call).
+    pub async fn changed(&self) {
         self.notify.notified().await;
+    }
+
+    /// When the last frame went out, if one has.
+    pub fn last_frame(&self) -> Option<Instant> {
+        match self.last_frame.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            nanos => Some(self.start + std::time::Duration::from_nanos(nanos)),
+        }
+    }
+
+    fn frame_sent(&self) {
+        let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
+        if self.last_frame.swap(nanos, Ordering::Relaxed) == u64::MAX {
+            self.notify.notify_one();
+        }
     }
 
     /// The body's failure, if it failed.
@@ -73,7 +109,7 @@ impl Progress {
 
 /// Wraps a body to watch it.
 pub fn watch(body: Body) -> (Body, Arc<Progress>) {
-    let progress = Arc::new(Progress::default());
+    let progress = Arc::new(Progress::new());
     progress.done.store(body.is_end_stream(), Ordering::SeqCst);
     let watched = Watched {
         inner: body,
@@ -100,10 +136,11 @@ impl http_body::Body for Watched {
         let progress = &this.progress;
         match &polled {
             Poll::Ready(Some(Ok(_))) => {
+                progress.frame_sent();
                 if this.inner.is_end_stream() {
                     progress.done.store(true, Ordering::SeqCst);
+                    progress.notify.notify_one();
                 }
-                progress.notify.notify_one();
             }
             Poll::Ready(Some(Err(e))) => {
                 *progress
@@ -148,8 +185,9 @@ mod tests {
         let (mut body, progress) = watch(full(Bytes::from_static(b"abc")));
         let frame = body.frame().await.unwrap().unwrap();
         assert_eq!(frame.into_data().unwrap(), Bytes::from_static(b"abc"));
-        progress.advanced().await;
+        progress.changed().await;
         assert!(progress.is_done());
+        assert!(progress.last_frame().is_some());
         assert!(progress.failure().is_none());
     }
 

@@ -4,8 +4,10 @@
 //! off when it stalls for the idle timeout; nothing is buffered beyond one chunk.
 
 use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
+use super::idle::IdleDeadline;
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use http_body::Frame;
@@ -59,22 +61,41 @@ pub fn incoming_stream(body: Incoming, idle: Duration) -> ByteStream {
 
 /// Fails a stream that yields nothing for `idle`.
 pub fn with_idle_timeout(stream: ByteStream, idle: Duration) -> ByteStream {
-    Box::pin(futures_util::stream::unfold(
-        stream,
-        move |mut s| async move {
-            match tokio::time::timeout(idle, s.next()).await {
-                Ok(Some(item)) => Some((item, s)),
-                Ok(None) => None,
-                Err(_) => Some((
-                    Err(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "body stalled",
-                    )),
-                    s,
-                )),
-            }
-        },
-    ))
+    Box::pin(IdleTimeout {
+        inner: stream,
+        deadline: IdleDeadline::new(idle),
+        failed: false,
+    })
+}
+
+/// A stream cut off after its idle time without an item: one timer for the whole stream,
+/// not one per chunk (see [`IdleDeadline`]).
+struct IdleTimeout {
+    inner: ByteStream,
+    deadline: IdleDeadline,
+    /// The stall was reported; the stream is over.
+    failed: bool,
+}
+
+impl Stream for IdleTimeout {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.failed {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = this.inner.as_mut().poll_next(cx) {
+            this.deadline.progressed();
+            return Poll::Ready(item);
+        }
+        ready!(this.deadline.poll_expired(cx));
+        this.failed = true;
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "body stalled",
+        ))))
+    }
 }
 
 /// Reads a whole (small) stream, failing past `limit` bytes.

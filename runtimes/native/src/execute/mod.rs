@@ -5,11 +5,12 @@
 
 pub mod body;
 pub mod fetch;
+pub(crate) mod idle;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use hyper::body::Incoming;
 use multistore_core::chunked::{ChunkedError, encoded_length};
 use multistore_core::error::Error;
@@ -30,8 +31,9 @@ pub struct RequestContext {
     pub request_id: String,
     pub resource: String,
     pub method: Method,
-    /// The client's request headers (aws-chunked framing details for re-framing).
-    pub headers: HeaderMap,
+    /// The client's `x-amz-trailer` header (the trailers a re-framed aws-chunked body ends
+    /// with); the only request header the executor needs, so the rest are not copied.
+    pub trailer: Option<HeaderValue>,
 }
 
 /// Runs a plan to its response.
@@ -151,8 +153,8 @@ fn backend_error(e: BackendError, from: BodyFrom) -> Error {
 
 /// The trailers a re-framed body will carry, with values of the right length for their
 /// algorithm, to compute its Content-Length in advance.
-fn placeholder_trailers(headers: &HeaderMap) -> Vec<(String, String)> {
-    let Some(names) = headers.get("x-amz-trailer").and_then(|v| v.to_str().ok()) else {
+fn placeholder_trailers(trailer: Option<&HeaderValue>) -> Vec<(String, String)> {
+    let Some(names) = trailer.and_then(|v| v.to_str().ok()) else {
         return Vec::new();
     };
     names
@@ -210,7 +212,7 @@ fn request_body(
                     length,
                 ),
                 Reframe::UnsignedChunksWithTrailer => {
-                    let trailers = placeholder_trailers(&ctx.headers);
+                    let trailers = placeholder_trailers(ctx.trailer.as_ref());
                     let framed = length
                         .and_then(|l| encoded_length(l, body::REFRAME_CHUNK as u64, &trailers));
                     (

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use http::Method;
 use http_body::{Body as _, Frame, SizeHint};
 use http_body_util::BodyExt as _;
+use multistore_core::gateway::Summary;
 
 use super::State;
 use crate::execute::body::{Body, BoxError};
@@ -23,13 +24,9 @@ pub struct AccessRecord {
     state: Arc<State>,
     started: Instant,
     pub request_id: String,
-    pub operation: &'static str,
-    pub bucket: String,
-    pub key: String,
-    /// The configured name of the caller whose signature verified; `-` otherwise.
-    pub principal: String,
-    /// The access key id the request claims (verified or not); `-` for an unsigned request.
-    pub access_key_id: String,
+    /// The operation, bucket, key, claimed access key id and verified principal, as the
+    /// gateway resolved them; each is logged as `-` when unknown.
+    summary: Summary,
     pub method: Method,
     pub client: IpAddr,
     /// The response status; 0 while there is none.
@@ -48,11 +45,7 @@ impl AccessRecord {
             state: Arc::clone(state),
             started: Instant::now(),
             request_id,
-            operation: "-",
-            bucket: "-".into(),
-            key: "-".into(),
-            principal: "-".into(),
-            access_key_id: "-".into(),
+            summary: Summary::default(),
             method,
             client,
             status: 0,
@@ -60,6 +53,11 @@ impl AccessRecord {
             bytes_out: 0,
             aborted: true,
         }
+    }
+
+    /// What the gateway found out about the request while resolving it.
+    pub fn note(&mut self, summary: Summary) {
+        self.summary = summary;
     }
 
     /// The response's body, which completes this record when it ends or is dropped.
@@ -78,16 +76,18 @@ impl AccessRecord {
 impl Drop for AccessRecord {
     fn drop(&mut self) {
         let metrics = &self.state.metrics;
-        metrics.record(self.operation, self.status, self.bytes_in, self.bytes_out);
+        let s = &self.summary;
+        let operation = s.operation.unwrap_or("-");
+        metrics.record(operation, self.status, self.bytes_in, self.bytes_out);
         metrics.in_flight.dec();
         tracing::info!(
             target: "access",
             request_id = %self.request_id,
-            operation = self.operation,
-            bucket = %self.bucket,
-            key = %self.key,
-            principal = %self.principal,
-            access_key_id = %self.access_key_id,
+            operation,
+            bucket = known(&s.bucket),
+            key = known(&s.key),
+            principal = known(&s.principal),
+            access_key_id = known(&s.access_key_id),
             method = %self.method,
             status = self.status,
             bytes_in = self.bytes_in,
@@ -97,6 +97,11 @@ impl Drop for AccessRecord {
             aborted = self.aborted,
         );
     }
+}
+
+/// A summary field as logged: `-` when unknown.
+fn known(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("-")
 }
 
 /// A response body that counts what it yields and completes its record at the end.

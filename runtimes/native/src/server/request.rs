@@ -100,7 +100,7 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr)
         request_id: request_id.clone(),
         resource: parts.uri.path().to_owned(),
         method: parts.method.clone(),
-        headers: parts.headers.clone(),
+        trailer: parts.headers.get("x-amz-trailer").cloned(),
     };
     // Held until the response head is ready; beyond the limit, S3's answer to overload.
     let slot = state.request_slots.try_acquire();
@@ -124,21 +124,8 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr)
             now: DateTime::from(SystemTime::now()),
             request_id,
         };
-        let summary = state.gateway.summarize(&head);
-        record.operation = summary.operation.unwrap_or("-");
-        if let Some(bucket) = summary.bucket {
-            record.bucket = bucket;
-        }
-        if let Some(key) = summary.key {
-            record.key = key;
-        }
-        if let Some(access_key_id) = summary.access_key_id {
-            record.access_key_id = access_key_id;
-        }
         let resolved = state.gateway.resolve_traced(head);
-        if let Some(principal) = resolved.principal {
-            record.principal = principal;
-        }
+        record.note(resolved.summary);
         execute::run(&state, resolved.plan, body, &ctx).await
     };
     let status = response.status().as_u16();
