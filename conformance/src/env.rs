@@ -1,5 +1,5 @@
 //! The world a recording or a replay runs in: the backends (s3s-fs in-process, moto server as
-//! a child process), the gateway configuration in front of them (TOML for the native runtime,
+//! a child process, MinIO in Docker when an engine answers), the gateway configuration in front of them (TOML for the native runtime,
 //! JSON for the Worker), the native gateway in-process, and the keys everyone signs with.
 
 use std::net::SocketAddr;
@@ -43,17 +43,20 @@ pub enum BackendKind {
     S3sFs,
     /// moto server (broad S3 semantics; checks no signatures).
     Moto,
+    /// MinIO in Docker through testcontainers (only where a Docker engine answers).
+    Minio,
 }
 
 impl BackendKind {
     /// Every backend kind, in report order.
-    pub const ALL: [Self; 2] = [Self::S3sFs, Self::Moto];
+    pub const ALL: [Self; 3] = [Self::S3sFs, Self::Moto, Self::Minio];
 
     /// The name used in reports and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Self::S3sFs => "s3s-fs",
             Self::Moto => "moto",
+            Self::Minio => "minio",
         }
     }
 
@@ -67,6 +70,7 @@ impl BackendKind {
         match self {
             Self::S3sFs => S3S_KEYS,
             Self::Moto => MOTO_KEYS,
+            Self::Minio => crate::minio::KEYS,
         }
     }
 }
@@ -88,6 +92,10 @@ enum Inner {
     Moto {
         child: Option<(Child, ChildStdin)>,
     },
+    /// Dropping it removes the container.
+    Minio {
+        _container: Box<crate::minio::Minio>,
+    },
 }
 
 impl Backend {
@@ -99,6 +107,17 @@ impl Backend {
         let backend = match kind {
             BackendKind::S3sFs => start_s3s_fs(port).await?,
             BackendKind::Moto => start_moto(port)?,
+            BackendKind::Minio => {
+                let port = if port == 0 { free_port()? } else { port };
+                let minio = crate::minio::Minio::start(port).await?;
+                Backend {
+                    kind,
+                    addr: minio.addr,
+                    inner: Inner::Minio {
+                        _container: Box::new(minio),
+                    },
+                }
+            }
         };
         backend.reset().await?;
         Ok(backend)
@@ -150,6 +169,9 @@ impl Backend {
                     .await
                     .context("create the moto bucket")?;
             }
+            Inner::Minio { .. } => {
+                crate::minio::empty_bucket(&sdk_client(&self.url(), crate::minio::KEYS)).await?;
+            }
         }
         Ok(())
     }
@@ -165,6 +187,7 @@ impl Drop for Backend {
                     let _ = child.wait();
                 }
             }
+            Inner::Minio { .. } => {}
         }
     }
 }

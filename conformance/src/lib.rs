@@ -16,6 +16,7 @@ pub mod env;
 pub mod exceptions;
 pub mod http1;
 pub mod label;
+pub mod minio;
 pub mod proxy;
 pub mod record;
 pub mod replay;

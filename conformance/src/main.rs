@@ -3,9 +3,11 @@
 //! - `record`: plays the scenarios with each client through the recording proxy against the
 //!   reference and writes `conformance/traffic/<client>/<scenario>.txt`;
 //! - `replay`: replays every traffic file against the native runtime (in-process) and any
-//!   Worker endpoints given, in front of s3s-fs and moto, writes the report and fails on any
+//!   Worker endpoints given, in front of s3s-fs, moto and (with Docker) MinIO, writes the report and fails on any
 //!   unexplained difference;
-//! - `worker-config`: prints the Worker's JSON configuration for a backend on a port.
+//! - `worker-config`: prints the Worker's JSON configuration for a backend on a port;
+//! - `docker-engine`: says whether a Docker engine answers (exit status 0) or why not (1), so
+//!   that xtask starts a Worker for MinIO only when the MinIO column will run.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +18,7 @@ use multistore_conformance::env::{
     Backend, BackendKind, NativeGateway, client_secret, gateway_json, gateway_toml,
 };
 use multistore_conformance::report::{self, Entry, Skipped};
-use multistore_conformance::{record, replay, traffic};
+use multistore_conformance::{minio, record, replay, traffic};
 
 #[derive(Debug, Parser)]
 #[command(name = "multistore-conformance")]
@@ -33,13 +35,15 @@ enum Command {
     Replay(ReplayArgs),
     /// Print the Worker's JSON configuration for a backend listening on 127.0.0.1:PORT.
     WorkerConfig {
-        /// `s3s-fs` or `moto`.
+        /// `s3s-fs`, `moto` or `minio`.
         #[arg(long)]
         backend: String,
         /// The backend's port.
         #[arg(long)]
         port: u16,
     },
+    /// Exit 0 when a Docker engine answers (MinIO can run), 1 with the reason otherwise.
+    DockerEngine,
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,6 +97,16 @@ fn main() -> ExitCode {
                 );
                 Ok(true)
             }
+            Command::DockerEngine => Ok(match minio::engine() {
+                Ok(addr) => {
+                    println!("Docker engine at {addr}");
+                    true
+                }
+                Err(why) => {
+                    println!("{why}");
+                    false
+                }
+            }),
         }
     });
     match result {
@@ -174,11 +188,17 @@ async fn run_replay(args: &ReplayArgs) -> anyhow::Result<bool> {
     let ports = pairs(&args.backend_ports)?;
     let workers = pairs(&args.workers)?;
     let mut entries = Vec::new();
-    let mut skipped = vec![Skipped {
-        column: "*/minio".into(),
-        reason: minio_reason(),
-    }];
+    let mut skipped = Vec::new();
     for kind in kinds {
+        if kind == BackendKind::Minio
+            && let Err(reason) = minio::engine()
+        {
+            skipped.push(Skipped {
+                column: "*/minio".into(),
+                reason,
+            });
+            continue;
+        }
         let port = ports
             .iter()
             .find(|(k, _)| *k == kind)
@@ -235,19 +255,5 @@ fn verdict(entry: &Entry) -> String {
         ),
         report::Outcome::BackendLacks(_) => "backend lacks".into(),
         report::Outcome::Known(issue, _) => format!("known ({issue})"),
-    }
-}
-
-/// Why the MinIO column does not run.
-fn minio_reason() -> String {
-    let engine = std::process::Command::new("docker")
-        .args(["info", "--format", "{{.ServerVersion}}"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if engine {
-        "a Docker engine is present, but the MinIO column (testcontainers) is not implemented yet"
-            .into()
-    } else {
-        "no Docker engine found (MinIO runs through testcontainers)".into()
     }
 }

@@ -1,6 +1,6 @@
 //! `cargo xtask conformance`: replays the recorded SDK traffic under `conformance/traffic/`
-//! against the runtimes in front of s3s-fs and moto, and writes `conformance/REPORT.md`
-//! (`cargo xtask conformance record` refreshes the recordings).
+//! against the runtimes in front of s3s-fs, moto and (when a Docker engine answers) MinIO, and
+//! writes `conformance/REPORT.md` (`cargo xtask conformance record` refreshes the recordings).
 //!
 //! The work is done by the `multistore-conformance` binary; this module installs what it
 //! needs (moto; for recording, boto3 and the aws CLI in the project venv and the JavaScript
@@ -15,7 +15,9 @@ use crate::tools;
 use crate::worker::miniflare::{BuiltWorker, Options, RunningWorker};
 
 /// The backends the replay runs in front of (names of the `multistore-conformance` binary).
-const BACKENDS: &[&str] = &["s3s-fs", "moto"];
+/// MinIO needs a Docker engine: without one the replay skips its column, and no Worker is
+/// started for it.
+const BACKENDS: &[&str] = &["s3s-fs", "moto", "minio"];
 
 /// The JavaScript SDK v3 packages the recordings use, pinned.
 const JS_PACKAGES: &[&str] = &[
@@ -115,6 +117,9 @@ fn start_workers(
         BuiltWorker::build(root, env).context("building the Worker for the conformance replay")?;
     let mut workers = Vec::new();
     for backend in BACKENDS {
+        if *backend == "minio" && !docker_engine(env)? {
+            continue;
+        }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -137,6 +142,15 @@ fn start_workers(
         workers.push(worker);
     }
     Ok(workers)
+}
+
+/// Whether a Docker engine answers (the binary's own probe, so both agree); prints why not.
+fn docker_engine(env: &ChildEnv) -> anyhow::Result<bool> {
+    let output = conformance_bin(env, &["docker-engine"])
+        .output()
+        .context("running multistore-conformance docker-engine")?;
+    println!("{}", String::from_utf8_lossy(&output.stdout).trim());
+    Ok(output.status.success())
 }
 
 fn cache_dir() -> PathBuf {
