@@ -6,6 +6,7 @@ scenario does not apply to this client (nothing is recorded). The CLI runs with 
 concurrent request and a 5 MiB multipart threshold, so its traffic is deterministic.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -118,7 +119,17 @@ def conditional_writes():
 
 
 def conditional_reads():
-    return 3
+    key = ("--bucket", B, "--key", "cond/read.txt")
+    out = os.path.join(WORK, "o")
+    aws("s3api", "put-object", *key, "--body", file("c", b"conditional"))
+    etag = json.loads(aws("s3api", "head-object", *key))["ETag"]
+    aws("s3api", "get-object", *key, "--if-none-match", etag, out, status=255)  # 304
+    aws("s3api", "get-object", *key, "--if-match", '"0123456789abcdef0123456789abcdef"', out, status=255)  # 412
+    aws("s3api", "get-object", *key, "--if-match", etag, out)
+    aws("s3api", "get-object", *key, "--if-modified-since", "2000-01-01T00:00:00Z", out)
+    aws("s3api", "head-object", *key, "--if-modified-since", "2100-01-01T00:00:00Z", status=255)  # 304
+    aws("s3api", "head-object", *key, "--if-unmodified-since", "2000-01-01T00:00:00Z", status=255)  # 412
+    aws("s3api", "head-object", *key, "--if-none-match", '"0123456789abcdef0123456789abcdef"')
 
 
 def tagging():

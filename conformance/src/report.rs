@@ -256,9 +256,8 @@ pub fn markdown(entries: &[Entry], skipped: &[Skipped]) -> String {
             })
             .collect();
         failures.sort_by_key(|(covered, f)| (covered.is_some(), f.number));
-        // Unexplained failures with their diff (at most four); explained ones by name only:
-        // their diffs show backend behaviour, which may vary from run to run (s3s-fs lists
-        // parts in directory order), and the report must not churn.
+        // Unexplained failures with their diff (at most four); explained ones with their
+        // changes only (see `changes`), which stay the same from run to run.
         let mut shown = 0;
         for (covered, f) in &failures {
             match covered {
@@ -275,6 +274,7 @@ pub fn markdown(entries: &[Entry], skipped: &[Skipped]) -> String {
                 None => {}
                 Some(c) => {
                     let _ = writeln!(out, "- exchange {} `{}`: {}", f.number, f.label, c.reason);
+                    let _ = writeln!(out, "\n  ```diff\n{}  ```\n", changes(&f.detail));
                 }
             }
         }
@@ -292,6 +292,57 @@ pub fn markdown(entries: &[Entry], skipped: &[Skipped]) -> String {
         out.push_str("None.\n");
     }
     out
+}
+
+/// The most changed lines shown under an explained exchange.
+const CHANGES_SHOWN: usize = 8;
+
+/// An explained diff, normalized so that the report does not churn: only the changed lines, in
+/// diff order, less those both removed and added (counted as multisets: a line that only moved,
+/// such as a part s3s-fs lists in another order, cancels out), at most [`CHANGES_SHOWN`] lines,
+/// indented for a list item. A detail that is not a diff (a transport error) is kept as is.
+fn changes(detail: &str) -> String {
+    let changed: Vec<&str> = detail
+        .lines()
+        .filter(|l| l.starts_with("- ") || l.starts_with("+ "))
+        .collect();
+    let mut lines: Vec<String> = if changed.is_empty() {
+        detail.lines().map(str::to_owned).collect()
+    } else {
+        // How many times each text is removed less how many times it is added.
+        let mut balance: BTreeMap<&str, i64> = BTreeMap::new();
+        for line in &changed {
+            *balance.entry(&line[2..]).or_default() += if line.starts_with('-') { 1 } else { -1 };
+        }
+        changed
+            .iter()
+            .filter(|line| {
+                let left = balance.get_mut(&line[2..]).expect("counted above");
+                let keep = if line.starts_with('-') {
+                    *left > 0
+                } else {
+                    *left < 0
+                };
+                if keep {
+                    *left -= left.signum();
+                }
+                keep
+            })
+            .map(|l| (*l).to_owned())
+            .collect()
+    };
+    if lines.is_empty() {
+        lines.push("  (the same lines in another order)".into());
+    }
+    let more = lines.len().saturating_sub(CHANGES_SHOWN);
+    lines.truncate(CHANGES_SHOWN);
+    if more > 0 {
+        lines.push(format!("  … {more} more changed lines"));
+    }
+    lines.iter().fold(String::new(), |mut out, l| {
+        let _ = writeln!(out, "  {l}");
+        out
+    })
 }
 
 fn ensure_newline(text: &str) -> String {
@@ -337,4 +388,35 @@ pub fn summary(entries: &[Entry], skipped: &[Skipped]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explained_diffs_keep_changed_lines_only() {
+        let detail = "  status 200\n- <Part>\n- <PartNumber>1\n+ <PartNumber>1\n+ <Part>\n+ x-amz-checksum-crc32: AAAA\n- <ETag>\n";
+        assert_eq!(
+            changes(detail),
+            "  + x-amz-checksum-crc32: AAAA\n  - <ETag>\n"
+        );
+    }
+
+    #[test]
+    fn a_reordering_alone_says_so() {
+        assert_eq!(
+            changes("- a\n- b\n+ b\n+ a\n"),
+            "    (the same lines in another order)\n"
+        );
+    }
+
+    #[test]
+    fn long_changes_are_truncated_and_other_details_kept() {
+        let long: String = (0..20).map(|i| format!("+ line {i:02}\n")).collect();
+        let shown = changes(&long);
+        assert_eq!(shown.lines().count(), CHANGES_SHOWN + 1);
+        assert!(shown.ends_with("  … 12 more changed lines\n"), "{shown}");
+        assert_eq!(changes("no response: reset"), "  no response: reset\n");
+    }
 }
