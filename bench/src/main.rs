@@ -6,6 +6,7 @@
 
 mod backend;
 mod children;
+mod coalesce;
 mod driver;
 mod ops;
 mod procfs;

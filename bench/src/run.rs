@@ -37,6 +37,10 @@ pub struct Args {
     /// server with TCP_NODELAY.
     #[arg(long)]
     pub s3s_fs: Option<PathBuf>,
+    /// The harness's backend sends response bodies as s3s-fs reads them (4 KiB chunks)
+    /// instead of in 256 KiB writes.
+    #[arg(long)]
+    pub no_coalesce: bool,
     /// The regression mode: fewer workloads, shorter runs, 2 rounds (under 2 minutes).
     #[arg(long)]
     pub quick: bool,
@@ -46,6 +50,10 @@ pub struct Args {
     /// Run only these workload ids (comma-separated), e.g. to rerun noisy ones.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// A `[limits]` line for the gateway's configuration (repeatable), e.g.
+    /// `read_buffer_bytes = 262144`.
+    #[arg(long = "gateway-limit", value_name = "KEY = VALUE")]
+    pub gateway_limits: Vec<String>,
     /// Where REPORT.md and results.csv go.
     #[arg(long, default_value = "bench")]
     pub out_dir: PathBuf,
@@ -182,8 +190,19 @@ fn start_backend(
         .args(["--access-key", ACCESS_KEY])
         .arg(data)
         .env("BENCH_SECRET", SECRET);
+    if args.no_coalesce {
+        command.arg("--no-coalesce");
+    }
     let pid = children.spawn("the s3s-fs backend", command, Stdio::null(), &log)?;
-    Ok((pid, "s3s-fs 0.14.1 (library, TCP_NODELAY)".to_owned()))
+    let writes = if args.no_coalesce {
+        "4 KiB writes"
+    } else {
+        "256 KiB writes"
+    };
+    Ok((
+        pid,
+        format!("s3s-fs 0.14.1 (library, TCP_NODELAY, {writes})"),
+    ))
 }
 
 fn start_gateway(
@@ -194,7 +213,7 @@ fn start_gateway(
     run_dir: &Path,
 ) -> anyhow::Result<u32> {
     let config = run_dir.join("gateway.toml");
-    std::fs::write(&config, gateway_config(backend))?;
+    std::fs::write(&config, gateway_config(backend, &args.gateway_limits))?;
     let mut command = Command::new(&args.gateway);
     command
         .args(["serve", "--config"])
@@ -216,8 +235,14 @@ fn start_gateway(
     )
 }
 
-/// One bucket on the backend, one credential with the backend's own keys.
-fn gateway_config(backend: SocketAddr) -> String {
+/// One bucket on the backend, one credential with the backend's own keys, and `limits` as
+/// the `[limits]` table (the defaults when empty).
+fn gateway_config(backend: SocketAddr, limits: &[String]) -> String {
+    let limits = if limits.is_empty() {
+        String::new()
+    } else {
+        format!("\n[limits]\n{}\n", limits.join("\n"))
+    };
     format!(
         r#"[[buckets]]
 name = "{BUCKET}"
@@ -236,7 +261,7 @@ principal = "bench"
 [[credentials.scopes]]
 bucket = "{BUCKET}"
 actions = ["all"]
-"#,
+{limits}"#,
         region = sdk::REGION
     )
 }

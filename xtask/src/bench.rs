@@ -32,6 +32,14 @@ pub(crate) struct Args {
     /// with TCP_NODELAY (`cargo xtask worker smoke` installs one in ~/.cache/multistore/tools/bin).
     #[arg(long, value_name = "PATH")]
     stock_s3s_fs: Option<PathBuf>,
+    /// The harness's backend sends bodies as s3s-fs reads them (4 KiB chunks) instead of in
+    /// 256 KiB writes (see docs/benchmarks.md).
+    #[arg(long)]
+    no_coalesce: bool,
+    /// A `[limits]` line for the gateway's configuration (repeatable), e.g.
+    /// `--gateway-limit "read_buffer_bytes = 262144"`.
+    #[arg(long = "gateway-limit", value_name = "KEY = VALUE")]
+    gateway_limits: Vec<String>,
     /// A tmpfs directory for the backend's data.
     #[arg(long, default_value = "/dev/shm")]
     work_dir: PathBuf,
@@ -98,6 +106,12 @@ fn harness_args(root: &Path, gateway: &Path, args: &Args) -> Vec<String> {
     }
     if let Some(bin) = &args.stock_s3s_fs {
         out.extend(["--s3s-fs".to_owned(), path(bin)]);
+    }
+    if args.no_coalesce {
+        out.push("--no-coalesce".to_owned());
+    }
+    for limit in &args.gateway_limits {
+        out.extend(["--gateway-limit".to_owned(), limit.clone()]);
     }
     out
 }
