@@ -106,6 +106,10 @@ impl ServerConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     pub max_header_bytes: u64,
+    /// The most bytes a client connection buffers (native runtime): the size of the reads an
+    /// upload is taken in, and the bound on a connection's memory while its request head
+    /// arrives. At least 4 × `max_header_bytes` is used.
+    pub read_buffer_bytes: u64,
     /// A PutObject or UploadPart body above this is refused with `EntityTooLarge`.
     pub max_upload_bytes: u64,
     /// The cap for XML request bodies (CompleteMultipartUpload, DeleteObjects, tagging, CORS).
@@ -114,6 +118,7 @@ pub struct Limits {
 
 impl Limits {
     pub const DEFAULT_MAX_HEADER_BYTES: u64 = 16 * 1024;
+    pub const DEFAULT_READ_BUFFER_BYTES: u64 = 64 * 1024;
     /// 5 TiB, the S3 object size limit.
     pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
     pub const DEFAULT_MAX_XML_BODY_BYTES: u64 = 2 * 1024 * 1024;
@@ -123,6 +128,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_header_bytes: Self::DEFAULT_MAX_HEADER_BYTES,
+            read_buffer_bytes: Self::DEFAULT_READ_BUFFER_BYTES,
             max_upload_bytes: Self::DEFAULT_MAX_UPLOAD_BYTES,
             max_xml_body_bytes: Self::DEFAULT_MAX_XML_BODY_BYTES,
         }

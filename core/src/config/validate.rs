@@ -133,6 +133,7 @@ fn server(server: &ServerConfig) -> Result {
 fn limits(limits: &Limits) -> Result {
     let all = [
         ("max_header_bytes", limits.max_header_bytes),
+        ("read_buffer_bytes", limits.read_buffer_bytes),
         ("max_upload_bytes", limits.max_upload_bytes),
         ("max_xml_body_bytes", limits.max_xml_body_bytes),
     ];

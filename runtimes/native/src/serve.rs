@@ -138,6 +138,7 @@ pub async fn build_state(
         limits: limits.clone(),
         trusted_proxies: trusted_proxies.to_vec(),
         max_header_bytes: config.limits.max_header_bytes,
+        read_buffer_bytes: config.limits.read_buffer_bytes,
         ids: RequestIds::new(),
         fetches: Default::default(),
         ready: AtomicBool::new(true),

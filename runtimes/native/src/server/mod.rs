@@ -35,6 +35,8 @@ pub struct State {
     pub trusted_proxies: Vec<IpAddr>,
     /// The `[limits] max_header_bytes` of the configuration.
     pub max_header_bytes: u64,
+    /// The `[limits] read_buffer_bytes` of the configuration.
+    pub read_buffer_bytes: u64,
     pub ids: RequestIds,
     /// The gateway's own fetches in flight (`Plan::Fetch`), for coalescing.
     pub fetches: crate::execute::fetch::Fetches,
@@ -42,6 +44,15 @@ pub struct State {
     pub ready: AtomicBool,
     /// One permit per request being served (`--max-concurrent-requests`).
     pub request_slots: Semaphore,
+}
+
+/// hyper's `max_buf_size`: `[limits] read_buffer_bytes`, and never less than four request
+/// heads of the largest size accepted (hyper answers a bare 431 when a head does not fit,
+/// before the gateway's own RequestHeaderSectionTooLarge could).
+fn read_buffer_size(read_buffer_bytes: u64, max_header_bytes: usize) -> usize {
+    usize::try_from(read_buffer_bytes)
+        .unwrap_or(usize::MAX)
+        .max(max_header_bytes.max(8192).saturating_mul(4))
 }
 
 /// Serves `listener` until `shutdown` resolves, then drains for `limits.shutdown_grace`.
@@ -58,7 +69,7 @@ pub async fn run(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(state.limits.header_read_timeout)
-        .max_buf_size(max_header_bytes.max(8192) * 4)
+        .max_buf_size(read_buffer_size(state.read_buffer_bytes, max_header_bytes))
         // hyper refuses more than 100 headers with a bare 431; let the byte limit decide
         // instead (RequestHeaderSectionTooLarge), for headers of 8 bytes or more.
         .max_headers((max_header_bytes / 8).clamp(100, 8192));
@@ -163,4 +174,18 @@ pub async fn shutdown_signal() {
 /// The address a listener is bound to, for messages.
 pub fn endpoint_url(addr: SocketAddr) -> String {
     format!("http://{addr}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_buffer_size;
+
+    #[test]
+    fn the_read_buffer_is_the_configured_size_but_holds_four_request_heads() {
+        assert_eq!(read_buffer_size(64 * 1024, 16 * 1024), 64 * 1024);
+        assert_eq!(read_buffer_size(1024 * 1024, 16 * 1024), 1024 * 1024);
+        assert_eq!(read_buffer_size(1, 16 * 1024), 64 * 1024);
+        assert_eq!(read_buffer_size(1, 100), 32 * 1024);
+        assert_eq!(read_buffer_size(u64::MAX, 16 * 1024), usize::MAX);
+    }
 }
