@@ -9,7 +9,10 @@ use multistore_conformance::replay::replay;
 use multistore_conformance::traffic::{self, Traffic};
 
 fn recording(name: &str) -> Traffic {
-    let path = format!("{}/traffic/rust-sdk/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: a test binary reused from another clone (shared target directory)
+    // would carry that clone's compile-time path.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets it");
+    let path = format!("{dir}/traffic/rust-sdk/{name}.txt");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     traffic::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
