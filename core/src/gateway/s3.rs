@@ -17,6 +17,7 @@ use crate::codec::xml::XmlError;
 use crate::error::Error;
 use crate::registry::BucketTarget;
 use crate::s3::{S3Operation, S3Request, S3Response, route};
+use crate::sigv4::ParsedAuth;
 
 use super::addressing::address;
 use super::authenticate::{Authenticated, authenticate, parse_signature};
@@ -42,6 +43,15 @@ pub(crate) enum XmlBody {
 /// A hook that adjusts a rewritten response before it is written (DeleteObjects adds the
 /// keys the gateway refused).
 pub(crate) type ResponseHook = Box<dyn FnOnce(&mut S3Response) + Send>;
+
+/// What [`Inner::address_and_route`] read from a request head.
+pub(crate) struct Addressed {
+    pub path: S3Path,
+    pub query: Vec<(String, String)>,
+    pub op: S3Operation,
+    /// The signature, parsed but not verified (`None`: anonymous).
+    pub signature: Option<ParsedAuth>,
+}
 
 /// A request on its way through the S3 flow.
 pub(crate) struct S3Call {
@@ -72,31 +82,17 @@ impl Inner {
         depth: u8,
         trace: &mut Summary,
     ) -> Result<Plan, Error> {
-        let path = address(
-            head.header("host"),
-            &head.raw_path,
-            &self.settings.virtual_host_domains,
-        )?;
-        trace.bucket.clone_from(&path.bucket);
-        trace.key.clone_from(&path.key);
-        let query = parse_query(&head.raw_query)?;
-        let routed = route(&RouteRequest {
-            method: head.method.as_str(),
-            shape: path.shape,
-            query: &query,
-            headers: &head.headers,
-        });
-        let signature = parse_signature(&head, &query);
-        if let Ok(Some(parsed)) = &signature {
-            trace.access_key_id = Some(parsed.access_key_id.clone());
-        }
-        let op = routed?;
-        trace.operation = Some(op.name());
+        let Addressed {
+            path,
+            query,
+            op,
+            signature,
+        } = self.address_and_route(&head, trace)?;
         let regions = std::slice::from_ref(&self.settings.region);
         let auth = authenticate(
             &head,
             &query,
-            signature?,
+            signature,
             self.credentials.as_ref(),
             self.sessions.as_deref(),
             regions,
@@ -150,6 +146,44 @@ impl Inner {
                     .unwrap_or_else(|e| inner.error_plan(&e, &request_id, &resource, is_head))
             }),
         }))
+    }
+
+    /// The flow's first steps, which need no secret: address, query, route and the parse of
+    /// the signature. `trace` receives the bucket, key, operation and claimed access key id
+    /// even when a later step fails (a broken query string is read as no parameters for it),
+    /// so a refused request is logged with what could be read.
+    pub(crate) fn address_and_route(
+        &self,
+        head: &RequestHead,
+        trace: &mut Summary,
+    ) -> Result<Addressed, Error> {
+        let path = address(
+            head.header("host"),
+            &head.raw_path,
+            &self.settings.virtual_host_domains,
+        )?;
+        trace.bucket.clone_from(&path.bucket);
+        trace.key.clone_from(&path.key);
+        let query = parse_query(&head.raw_query);
+        let params = query.as_deref().unwrap_or_default();
+        let routed = route(&RouteRequest {
+            method: head.method.as_str(),
+            shape: path.shape,
+            query: params,
+            headers: &head.headers,
+        });
+        trace.operation = routed.as_ref().ok().map(|op| op.name());
+        let signature = parse_signature(head, params);
+        if let Ok(Some(parsed)) = &signature {
+            trace.access_key_id = Some(parsed.access_key_id.clone());
+        }
+        // The errors in the order of the steps.
+        Ok(Addressed {
+            query: query?,
+            op: routed?,
+            signature: signature?,
+            path,
+        })
     }
 
     pub(crate) fn lookup(&self, bucket: &str) -> Result<BucketTarget, Error> {

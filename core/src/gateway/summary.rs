@@ -4,13 +4,8 @@
 //! [`Gateway::summarize`] computes it from the head alone (addressing, routing and the SigV4
 //! parse, no verification) for requests that do not take that flow.
 
-use crate::codec::route::RouteRequest;
-use crate::s3::route;
-use crate::sigv4::{self, AuthRequest};
-
 use super::Gateway;
-use super::addressing::address;
-use super::request::{RequestHead, parse_query};
+use super::request::RequestHead;
 
 /// What a log line says about a request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,37 +21,11 @@ pub struct Summary {
 }
 
 impl Gateway {
-    /// The summary of a request head.
+    /// The summary of a request head, read as the S3 flow reads it.
     pub fn summarize(&self, head: &RequestHead) -> Summary {
-        let Ok(path) = address(
-            head.header("host"),
-            &head.raw_path,
-            &self.settings().virtual_host_domains,
-        ) else {
-            return Summary::default();
-        };
-        let query = parse_query(&head.raw_query).unwrap_or_default();
-        let request = RouteRequest {
-            method: head.method.as_str(),
-            shape: path.shape,
-            query: &query,
-            headers: &head.headers,
-        };
-        let operation = route(&request).ok().map(|op| op.name());
-        let auth = AuthRequest {
-            method: head.method.as_str(),
-            raw_path: &head.raw_path,
-            query: &query,
-            headers: &head.headers,
-        };
-        let access_key_id = sigv4::parse(&auth).ok().flatten().map(|p| p.access_key_id);
-        Summary {
-            operation,
-            bucket: path.bucket,
-            key: path.key,
-            access_key_id,
-            principal: None,
-        }
+        let mut summary = Summary::default();
+        let _ = self.inner.address_and_route(head, &mut summary);
+        summary
     }
 }
 
