@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::env::BackendKind;
 use crate::exceptions::{self, Kind};
-use crate::replay::FileResult;
+use crate::replay::{ExchangeFailure, FileResult};
 
 /// What one entry of the matrix is.
 #[derive(Debug, Clone)]
@@ -81,6 +81,18 @@ impl Entry {
             result,
             outcome,
         }
+    }
+
+    /// The exception that explains one of this entry's failures, if any.
+    fn covering(&self, failure: &ExchangeFailure) -> Option<&'static exceptions::Exception> {
+        exceptions::covering(
+            &self.scenario,
+            &self.client,
+            self.backend,
+            &self.runtime,
+            &failure.label,
+            &failure.detail,
+        )
     }
 
     fn column(&self) -> String {
@@ -192,14 +204,7 @@ pub fn markdown(entries: &[Entry], skipped: &[Skipped]) -> String {
         .iter()
         .flat_map(|e| {
             e.result.failures.iter().filter_map(|f| {
-                let c = exceptions::covering(
-                    &e.scenario,
-                    &e.client,
-                    e.backend,
-                    &e.runtime,
-                    &f.label,
-                    &f.detail,
-                )?;
+                let c = e.covering(f)?;
                 Some(match c.kind {
                     Kind::BackendLacks => {
                         format!("- backend lacks ({}): {}", e.backend.name(), c.reason)
@@ -241,19 +246,7 @@ pub fn markdown(entries: &[Entry], skipped: &[Skipped]) -> String {
             .result
             .failures
             .iter()
-            .map(|f| {
-                (
-                    exceptions::covering(
-                        &e.scenario,
-                        &e.client,
-                        e.backend,
-                        &e.runtime,
-                        &f.label,
-                        &f.detail,
-                    ),
-                    f,
-                )
-            })
+            .map(|f| (e.covering(f), f))
             .collect();
         failures.sort_by_key(|(covered, f)| (covered.is_some(), f.number));
         // Unexplained failures with their diff (at most four); explained ones with their
